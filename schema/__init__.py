@@ -1,0 +1,49 @@
+"""The GraphQL contract: each area's Query and Mutation merged at the root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from schema.auth import AuthMutation, AuthQuery
+from schema.catalog.mutation import CatalogMutation
+from schema.catalog.query import CatalogQuery
+from schema.context import CloseRequestSession
+from schema.errors import DomainErrorCodes
+from server.config import Settings
+
+Query = merge_types("Query", (AuthQuery, CatalogQuery))
+Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation))
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories, so each request gets fresh extension state; the parse and validation caches
+    # are module-level inside strawberry and shared by all requests.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        DomainErrorCodes,
+        CloseRequestSession,
+    ]
+    if not settings.introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def export_sdl() -> str:
+    return build_schema(Settings()).as_str()

@@ -1,0 +1,61 @@
+"""Login and the caller's own identity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import strawberry
+
+from schema.context import Info
+from schema.errors import UserError, attempt
+from server import auth
+
+Role = strawberry.enum(auth.Role, name="Role")
+
+
+@strawberry.type(description="The user behind the current token.")
+class Me:
+    username: str
+    roles: list[Role]
+    supplier_id: strawberry.ID | None
+
+    @classmethod
+    def of(cls, principal: auth.Principal) -> Me:
+        supplier = strawberry.ID(str(principal.supplier_id)) if principal.supplier_id else None
+        return cls(username=principal.username, roles=sorted(principal.roles),
+                   supplier_id=supplier)
+
+
+@strawberry.input
+class LoginInput:
+    username: str
+    password: str
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = strawberry.field(description="Send as Authorization: Bearer <token>.")
+    expires_at: datetime | None
+    me: Me | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class AuthQuery:
+    @strawberry.field(description="Who the bearer token belongs to.")
+    def me(self, info: Info) -> Me:
+        return Me.of(info.context.user())
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation(description="Exchange a username and password for a session token.")
+    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+        ttl = timedelta(hours=info.context.settings.token_ttl_hours)
+        issued, errors = await attempt(
+            lambda: auth.login(info.context.db, input.username, input.password, ttl)
+        )
+        if issued is None:
+            return LoginPayload(token=None, expires_at=None, me=None, user_errors=errors)
+        return LoginPayload(token=issued.token, expires_at=issued.expires_at,
+                            me=Me.of(issued.principal), user_errors=[])

@@ -1,0 +1,35 @@
+"""DataLoaders, created per request: nested lists cost one query per level, never one per row."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from server.catalog import queries as catalog
+
+V = TypeVar("V")
+
+
+class Loaders:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _loader(
+        self, fetch: Callable[[AsyncSession, Sequence[int]], Awaitable[list[V]]]
+    ) -> DataLoader[int, V]:
+        async def load(keys: list[int]) -> list[V]:
+            return await fetch(self._session, keys)
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def warehouse(self) -> DataLoader[int, Any]:
+        return self._loader(catalog.warehouses_by_ids)
+
+    @cached_property
+    def locations_of_warehouse(self) -> DataLoader[int, Any]:
+        return self._loader(catalog.locations_by_warehouse_ids)

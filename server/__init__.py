@@ -1,0 +1,1 @@
+"""Caixiao service: business areas, persistence, events and the process around the GraphQL API."""

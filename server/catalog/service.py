@@ -1,0 +1,101 @@
+"""Master-data use cases: one transaction each, the role checked first, input validated before
+anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import Principal, Role
+from server.catalog.models import Location, LocationType, Warehouse
+from server.catalog.rules import code_problem, name_problem, raise_problems
+from server.db import Database
+from server.errors import Duplicate, InvalidInput, NotFound
+
+WAREHOUSE_EDITORS = (Role.WAREHOUSE,)
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseDraft:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocationDraft:
+    code: str
+    warehouse_code: str
+    type: LocationType
+
+
+async def warehouse_by_code(session: AsyncSession, code: str, field: str = "code") -> Warehouse:
+    warehouse = await session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None:
+        raise NotFound(f"no warehouse with code {code!r}", field=field)
+    return warehouse
+
+
+async def location_by_code(session: AsyncSession, code: str, field: str = "code") -> Location:
+    location = await session.scalar(select(Location).where(Location.code == code))
+    if location is None:
+        raise NotFound(f"no location with code {code!r}", field=field)
+    return location
+
+
+async def create_warehouse(db: Database, principal: Principal, draft: WarehouseDraft) -> Warehouse:
+    principal.require(*WAREHOUSE_EDITORS)
+    raise_problems(code_problem(draft.code, "code"), name_problem(draft.name))
+    async with db.transaction() as session:
+        if await session.scalar(select(Warehouse.id).where(Warehouse.code == draft.code)):
+            raise Duplicate(f"a warehouse with code {draft.code!r} exists", field="code")
+        warehouse = Warehouse(code=draft.code, name=draft.name.strip())
+        session.add(warehouse)
+        await session.flush()
+        return warehouse
+
+
+async def update_warehouse(
+    db: Database, principal: Principal, code: str, *, name: str | None, active: bool | None
+) -> Warehouse:
+    principal.require(*WAREHOUSE_EDITORS)
+    raise_problems(name_problem(name) if name is not None else None)
+    async with db.transaction() as session:
+        warehouse = await warehouse_by_code(session, code)
+        if name is not None:
+            warehouse.name = name.strip()
+        if active is not None:
+            warehouse.active = active
+        await session.flush()
+        return warehouse
+
+
+async def create_location(db: Database, principal: Principal, draft: LocationDraft) -> Location:
+    principal.require(*WAREHOUSE_EDITORS)
+    raise_problems(code_problem(draft.code, "code"))
+    async with db.transaction() as session:
+        warehouse = await warehouse_by_code(session, draft.warehouse_code, "warehouseCode")
+        if not warehouse.active:
+            raise InvalidInput(f"warehouse {warehouse.code} is inactive", field="warehouseCode")
+        if await session.scalar(select(Location.id).where(Location.code == draft.code)):
+            raise Duplicate(f"a location with code {draft.code!r} exists", field="code")
+        location = Location(code=draft.code, warehouse_id=warehouse.id, type=draft.type.value)
+        session.add(location)
+        await session.flush()
+        return location
+
+
+async def update_location(
+    db: Database, principal: Principal, code: str, *, type: LocationType | None,
+    active: bool | None,
+) -> Location:
+    principal.require(*WAREHOUSE_EDITORS)
+    async with db.transaction() as session:
+        location = await location_by_code(session, code)
+        if type is not None:
+            location.type = type.value
+        if active is not None:
+            location.active = active
+        await session.flush()
+        return location

@@ -1,0 +1,88 @@
+"""Settings from ``CAIXIAO_*`` environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./caixiao.db"
+SUPPORTED_URL_PREFIXES = ("sqlite+aiosqlite://", "postgresql+psycopg://")
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    token_ttl_hours: int = 12
+    graphiql: bool = True
+    introspection: bool = True
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    max_page_size: int = 200
+    sql_echo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        url = env.get("CAIXIAO_DATABASE_URL", defaults.database_url)
+        if not url.startswith(SUPPORTED_URL_PREFIXES):
+            raise ConfigError(
+                f"CAIXIAO_DATABASE_URL={url!r}: expected a URL starting with "
+                + " or ".join(SUPPORTED_URL_PREFIXES)
+            )
+        return cls(
+            database_url=url,
+            token_ttl_hours=_read(env, "CAIXIAO_TOKEN_TTL_HOURS", _positive_int,
+                                  defaults.token_ttl_hours),
+            graphiql=_read(env, "CAIXIAO_GRAPHIQL", _bool, defaults.graphiql),
+            introspection=_read(env, "CAIXIAO_INTROSPECTION", _bool, defaults.introspection),
+            max_query_depth=_read(env, "CAIXIAO_MAX_QUERY_DEPTH", _positive_int,
+                                  defaults.max_query_depth),
+            max_aliases=_read(env, "CAIXIAO_MAX_ALIASES", _positive_int, defaults.max_aliases),
+            max_tokens=_read(env, "CAIXIAO_MAX_TOKENS", _positive_int, defaults.max_tokens),
+            max_page_size=_read(env, "CAIXIAO_MAX_PAGE_SIZE", _positive_int,
+                                defaults.max_page_size),
+            sql_echo=_read(env, "CAIXIAO_SQL_ECHO", _bool, defaults.sql_echo),
+        )
+
+
+def _read(env: Mapping[str, str], key: str, parse: Callable[[str], T], default: T) -> T:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key}={raw!r}: {exc}") from None
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+    if value <= 0:
+        raise ValueError("expected a number greater than 0")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected one of 1/0, true/false, yes/no, on/off")

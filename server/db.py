@@ -1,0 +1,153 @@
+"""Engine, sessions and the declarative base. Nothing is connected at import time.
+
+A use case runs inside ``async with database.transaction() as session:``: it commits when the
+block ends normally and rolls back on any exception. On SQLite a write transaction starts with
+``BEGIN IMMEDIATE`` so writers queue for the lock up front instead of failing mid-transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from server.errors import Conflict
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+# Quantities and money: exact decimals, 4 places, never float.
+Quantity = Numeric(18, 4)
+Money = Numeric(18, 4)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(DateTime):
+    """A timezone-aware column; SQLite hands back naive values, which are UTC by construction."""
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> Any:
+            if parent is not None:
+                value = parent(value)
+            if isinstance(value, datetime) and value.tzinfo is None:
+                return value.replace(tzinfo=UTC)
+            return value
+
+        return process
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {Decimal: Quantity, datetime: UTCDateTime()}
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's BEGIN below own transactions instead of pysqlite's implicit ones.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """Owns the engine and hands out sessions; built in the app's lifespan or a CLI command."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = create_async_engine(url, echo=echo)
+            _configure_sqlite(self.engine)
+            writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        else:
+            self.engine = create_async_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
+                pool_pre_ping=True,
+            )
+            writer = self.engine
+        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(writer, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One use case's unit of work: commit on success, roll back on any exception.
+
+        A constraint that a concurrent transaction won (a unique code taken between our check
+        and our insert) surfaces as CONFLICT rather than as a crash."""
+        try:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+        except IntegrityError as error:
+            raise Conflict(
+                "the change collides with data written at the same time; reload and try again"
+            ) from error
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """A session for queries; it never commits."""
+        async with self._read_sessions() as session:
+            yield session
+
+    def read_session(self) -> AsyncSession:
+        """A session the caller closes, for a request that reads lazily (GraphQL queries)."""
+        return self._read_sessions()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,7 @@
+"""Imports every area's tables so that ``Base.metadata`` is complete (alembic, drift test)."""
+
+from server import auth, events, idempotency, numbering
+from server.catalog import models as catalog_models
+from server.db import Base
+
+__all__ = ["Base", "auth", "catalog_models", "events", "idempotency", "numbering"]
