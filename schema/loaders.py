@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from server.catalog import customers, products, supplier_items, suppliers
 from server.catalog import queries as catalog
 
 V = TypeVar("V")
@@ -33,3 +34,27 @@ class Loaders:
     @cached_property
     def locations_of_warehouse(self) -> DataLoader[int, Any]:
         return self._loader(catalog.locations_by_warehouse_ids)
+
+    @cached_property
+    def product(self) -> DataLoader[int, Any]:
+        return self._loader(products.products_by_ids)
+
+    @cached_property
+    def barcodes_of_product(self) -> DataLoader[int, Any]:
+        return self._loader(products.barcodes_by_product_ids)
+
+    @cached_property
+    def supplier(self) -> DataLoader[int, Any]:
+        return self._loader(suppliers.suppliers_by_ids)
+
+    @cached_property
+    def supplier_items_of_supplier(self) -> DataLoader[int, Any]:
+        return self._loader(supplier_items.supplier_items_by_supplier_ids)
+
+    @cached_property
+    def supplier_items_of_product(self) -> DataLoader[int, Any]:
+        return self._loader(supplier_items.supplier_items_by_product_ids)
+
+    @cached_property
+    def salesperson(self) -> DataLoader[int, Any]:
+        return self._loader(customers.salespeople_by_ids)

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.catalog.inputs import (
+    CreateCustomerInput,
+    CreateProductInput,
+    CreateSupplierInput,
+    SetSupplierItemInput,
+    UpdateCustomerInput,
+    UpdateProductInput,
+    UpdateSupplierInput,
+)
 from schema.catalog.types import (
+    Customer,
+    CustomerPayload,
     Location,
     LocationPayload,
     LocationType,
+    Product,
+    ProductPayload,
+    Supplier,
+    SupplierItem,
+    SupplierItemPayload,
+    SupplierPayload,
     Warehouse,
     WarehousePayload,
 )
 from schema.context import Info
 from schema.errors import attempt
+from server.catalog import customers, products, supplier_items, suppliers
 from server.catalog import service as catalog
 from server.catalog.service import LocationDraft, WarehouseDraft
 
@@ -76,3 +94,56 @@ class CatalogMutation:
             active=input.active,
         ))
         return LocationPayload(location=row and Location.from_row(row), user_errors=errors)
+
+    @strawberry.mutation
+    async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
+        row, errors = await attempt(lambda: products.create_product(
+            info.context.db, info.context.user(), input.to_draft()
+        ))
+        return ProductPayload(product=row and Product.from_row(row), user_errors=errors)
+
+    @strawberry.mutation(description="Change, deactivate or reactivate a product and its "
+                                     "barcodes.")
+    async def update_product(self, info: Info, input: UpdateProductInput) -> ProductPayload:
+        row, errors = await attempt(lambda: products.update_product(
+            info.context.db, info.context.user(), input.sku, input.to_changes()
+        ))
+        return ProductPayload(product=row and Product.from_row(row), user_errors=errors)
+
+    @strawberry.mutation
+    async def create_supplier(self, info: Info, input: CreateSupplierInput) -> SupplierPayload:
+        row, errors = await attempt(lambda: suppliers.create_supplier(
+            info.context.db, info.context.user(), input.to_draft()
+        ))
+        return SupplierPayload(supplier=row and Supplier.from_row(row), user_errors=errors)
+
+    @strawberry.mutation
+    async def update_supplier(self, info: Info, input: UpdateSupplierInput) -> SupplierPayload:
+        row, errors = await attempt(lambda: suppliers.update_supplier(
+            info.context.db, info.context.user(), input.code, input.to_changes()
+        ))
+        return SupplierPayload(supplier=row and Supplier.from_row(row), user_errors=errors)
+
+    @strawberry.mutation
+    async def set_supplier_item(
+        self, info: Info, input: SetSupplierItemInput
+    ) -> SupplierItemPayload:
+        row, errors = await attempt(lambda: supplier_items.set_supplier_item(
+            info.context.db, info.context.user(), input.to_terms()
+        ))
+        return SupplierItemPayload(supplier_item=row and SupplierItem.from_row(row),
+                                   user_errors=errors)
+
+    @strawberry.mutation
+    async def create_customer(self, info: Info, input: CreateCustomerInput) -> CustomerPayload:
+        row, errors = await attempt(lambda: customers.create_customer(
+            info.context.db, info.context.user(), input.to_draft()
+        ))
+        return CustomerPayload(customer=row and Customer.from_row(row), user_errors=errors)
+
+    @strawberry.mutation
+    async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerPayload:
+        row, errors = await attempt(lambda: customers.update_customer(
+            info.context.db, info.context.user(), input.code, input.to_changes()
+        ))
+        return CustomerPayload(customer=row and Customer.from_row(row), user_errors=errors)
