@@ -7,6 +7,7 @@ block ends normally and rolls back on any exception. On SQLite a write transacti
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -98,6 +99,32 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+class TurnTakingSession(AsyncSession):
+    """A read session shared by one GraphQL request. GraphQL resolves sibling fields (several
+    root fields, an item's product and its supplier) concurrently, but an AsyncSession must never
+    run two statements at once, so its statements queue for their turn."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().get(*args, **kwargs)
+
+    async def get_one(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await super().get_one(*args, **kwargs)
+
+
 class Database:
     """Owns the engine and hands out sessions; built in the app's lifespan or a CLI command."""
 
@@ -115,6 +142,9 @@ class Database:
             )
             writer = self.engine
         self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._request_sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, class_=TurnTakingSession
+        )
         self._write_sessions = async_sessionmaker(writer, expire_on_commit=False)
 
     @asynccontextmanager
@@ -139,7 +169,7 @@ class Database:
 
     def read_session(self) -> AsyncSession:
         """A session the caller closes, for a request that reads lazily (GraphQL queries)."""
-        return self._read_sessions()
+        return self._request_sessions()
 
     async def ping(self) -> bool:
         try:
