@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -186,3 +187,24 @@ async def test_warehouse_staff_cannot_touch_suppliers_or_terms(
     async with db.reader() as session:
         page = await suppliers.list_suppliers(session, clerk, PAGE, SupplierFilter(active=True))
     assert [s.code for s in page.rows] == ["ACME", "BOLT"]
+
+
+async def test_concurrent_preferences_leave_exactly_one_preferred_item(
+    db: Database, purchaser: Principal, catalog: None, postgres_only: None
+) -> None:
+    """Eight purchasers prefer eight suppliers' items for one product at the same moment; without
+    the product row lock several items stayed preferred in every round."""
+    codes = [f"RIVAL-{n}" for n in range(8)]
+    for code in codes:
+        await suppliers.create_supplier(db, purchaser, SupplierDraft(code, code))
+        await supplier_items.set_supplier_item(db, purchaser, SupplierItemTerms(
+            code, "NUT-M6", price=Decimal(1)))
+    for _ in range(5):
+        await asyncio.gather(*(
+            supplier_items.set_supplier_item(db, purchaser, SupplierItemTerms(
+                code, "NUT-M6", preferred=True))
+            for code in codes
+        ))
+        preferred = [code for code, is_preferred, _ in await items_of(db, "NUT-M6")
+                     if is_preferred]
+        assert len(preferred) == 1, preferred
