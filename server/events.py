@@ -1,13 +1,29 @@
-"""The outbox: every state change writes its events here, in the changing transaction."""
+"""The outbox: every state change writes its events here, in the changing transaction.
+
+After a commit that wrote events the local readers are woken (``on_events_committed``); on
+PostgreSQL the transaction also sends a NOTIFY, which wakes the readers of other processes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String, func, insert, literal_column, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Index,
+    String,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+)
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from server.db import Base, IdMixin, IdType, utcnow
 
@@ -64,3 +80,43 @@ async def record_event(
     if postgres and not session.info.get(WROTE_EVENTS):
         await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
     session.info[WROTE_EVENTS] = True
+
+
+CommitCallback = Callable[[], None]
+# Readers to wake after a commit that wrote events, by database (engine URL).
+_commit_callbacks: dict[str, list[CommitCallback]] = {}
+
+
+def database_key(engine: Engine) -> str:
+    """Names a database the same way for every engine (or engine with options) opened on it."""
+    return engine.url.render_as_string(hide_password=False)
+
+
+def on_events_committed(engine: Engine, callback: CommitCallback) -> Callable[[], None]:
+    """Call ``callback`` (from the committing task) after each commit in this process that wrote
+    events to ``engine``'s database; returns the function that unregisters it."""
+    key = database_key(engine)
+    _commit_callbacks.setdefault(key, []).append(callback)
+
+    def unregister() -> None:
+        callbacks = _commit_callbacks.get(key, [])
+        if callback in callbacks:
+            callbacks.remove(callback)
+        if not callbacks:
+            _commit_callbacks.pop(key, None)
+
+    return unregister
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_readers_after_commit(session: Session) -> None:
+    # Popped, not read: a session reused for another transaction must NOTIFY and wake again.
+    if not session.info.pop(WROTE_EVENTS, False) or session.bind is None:
+        return
+    for callback in list(_commit_callbacks.get(database_key(session.bind.engine), ())):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_events(session: Session) -> None:
+    session.info.pop(WROTE_EVENTS, None)

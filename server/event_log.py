@@ -1,0 +1,195 @@
+"""Reading the outbox in commit order, with positions clients can resume from.
+
+A position is ``(txid, id)``. On PostgreSQL ids are taken before commit, so a smaller id can
+become visible after a larger one (the commit-order gap). As PgQ does, a reader only takes
+events whose transaction id is below the xmin of its snapshot: every transaction below it has
+ended, so all of its rows are visible now and no row below that bound can appear later. The
+reader's *mark* is such a position: every event before the mark has been read, every event read
+later lies at or after it. On SQLite writers are serialised, ids become visible in order, the
+txid is NULL and a position is ``(0, id)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    literal_column,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.errors import InvalidInput
+from server.events import Event
+
+_CURSOR_PREFIX = "ev:"
+_SNAPSHOT_XMIN = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+                                BigInteger)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    txid: int
+    id: int
+
+    def cursor(self) -> str:
+        """The opaque string a client hands back as ``after``."""
+        raw = f"{_CURSOR_PREFIX}{self.txid}.{self.id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    @classmethod
+    def from_cursor(cls, cursor: str, field: str = "after") -> Position:
+        try:
+            raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+            if not raw.startswith(_CURSOR_PREFIX):
+                raise ValueError(cursor)
+            txid, row_id = raw.removeprefix(_CURSOR_PREFIX).split(".")
+            position = cls(int(txid), int(row_id))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise InvalidInput(
+                f"not an event cursor this API gave out: {cursor!r}", field=field
+            ) from None
+        if position.txid < 0 or position.id < 0:
+            raise InvalidInput(f"not an event cursor this API gave out: {cursor!r}", field=field)
+        return position
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as read back: plain data, detached from any session."""
+
+    position: Position
+    topic: str
+    kind: str
+    warehouse_id: int | None
+    document_type: str | None
+    document_number: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def cursor(self) -> str:
+        return self.position.cursor()
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events a subscriber wants; the same test runs in memory and in SQL (replay)."""
+
+    topic: str
+    kinds: frozenset[str] | None = None
+    warehouse_id: int | None = None
+    skus: frozenset[str] | None = None
+
+    def matches(self, event: StoredEvent) -> bool:
+        return (
+            event.topic == self.topic
+            and (self.kinds is None or event.kind in self.kinds)
+            and (self.warehouse_id is None or event.warehouse_id == self.warehouse_id)
+            and (self.skus is None or event.payload.get("sku") in self.skus)
+        )
+
+    def where(self) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = [Event.topic == self.topic]
+        if self.kinds is not None:
+            clauses.append(Event.kind.in_(sorted(self.kinds)))
+        if self.warehouse_id is not None:
+            clauses.append(Event.warehouse_id == self.warehouse_id)
+        if self.skus is not None:
+            clauses.append(Event.payload["sku"].as_string().in_(sorted(self.skus)))
+        return clauses
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    events: list[StoredEvent]
+    mark: Position
+    # Committed events lie at or after the mark but wait for an older transaction still running
+    # (PostgreSQL), or the batch was cut at its size limit: read again soon, not at the next wake.
+    more_soon: bool
+
+
+_COLUMNS = (
+    Event.id, Event.txid, Event.topic, Event.kind, Event.warehouse_id, Event.document_type,
+    Event.document_number, Event.payload, Event.created_at,
+)
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(
+        position=Position(row.txid or 0, row.id), topic=row.topic, kind=row.kind,
+        warehouse_id=row.warehouse_id, document_type=row.document_type,
+        document_number=row.document_number, payload=row.payload, created_at=row.created_at,
+    )
+
+
+def _is_sqlite(connection: AsyncConnection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+def _between(sqlite: bool, low: Position, high: Position | None,
+             low_inclusive: bool) -> ColumnElement[bool]:
+    """Events with ``low < position < high`` (``low <=`` when inclusive)."""
+    key: Any = Event.id if sqlite else tuple_(Event.txid, Event.id)
+    low_value: Any = low.id if sqlite else tuple_(low.txid, low.id)
+    clauses = [key >= low_value if low_inclusive else key > low_value]
+    if high is not None:
+        clauses.append(key < (high.id if sqlite else tuple_(high.txid, high.id)))
+    return and_(*clauses)
+
+
+def _ordered(sqlite: bool, stmt: Select[Any]) -> Select[Any]:
+    return stmt.order_by(Event.id) if sqlite else stmt.order_by(Event.txid, Event.id)
+
+
+async def current_mark(connection: AsyncConnection) -> Position:
+    """The mark of a reader starting now: events already committed lie before it."""
+    if _is_sqlite(connection):
+        last = await connection.scalar(select(func.max(Event.id)))
+        return Position(0, (last or 0) + 1)
+    xmin = await connection.scalar(select(_SNAPSHOT_XMIN))
+    return Position(int(xmin), 0)
+
+
+async def read_batch(connection: AsyncConnection, mark: Position, limit: int) -> Batch:
+    """Every event at or after ``mark`` that can no longer be overtaken, in position order."""
+    sqlite = _is_sqlite(connection)
+    stmt = select(*_COLUMNS).where(_between(sqlite, mark, None, low_inclusive=True))
+    if sqlite:
+        rows = (await connection.execute(_ordered(sqlite, stmt).limit(limit))).all()
+        events = [_stored(row) for row in rows]
+        next_mark = Position(0, events[-1].position.id + 1) if events else mark
+        return Batch(events, next_mark, more_soon=len(events) == limit)
+    xmin = int(await connection.scalar(select(_SNAPSHOT_XMIN)))
+    stmt = _ordered(sqlite, stmt.where(Event.txid < xmin)).limit(limit)
+    events = [_stored(row) for row in (await connection.execute(stmt)).all()]
+    if len(events) == limit:
+        last = events[-1].position
+        return Batch(events, Position(last.txid, last.id + 1), more_soon=True)
+    held_back = await connection.scalar(select(exists().where(Event.txid >= xmin)))
+    return Batch(events, max(mark, Position(xmin, 0)), more_soon=bool(held_back))
+
+
+async def read_range(
+    connection: AsyncConnection, where: EventFilter, after: Position, before: Position,
+    limit: int,
+) -> list[StoredEvent]:
+    """Up to ``limit`` matching events with ``after < position < before``, in position order
+    (replay: ``before`` is a reader's mark, so no event in the range can still appear)."""
+    sqlite = _is_sqlite(connection)
+    stmt = select(*_COLUMNS).where(
+        _between(sqlite, after, before, low_inclusive=False), *where.where()
+    )
+    rows = (await connection.execute(_ordered(sqlite, stmt).limit(limit))).all()
+    return [_stored(row) for row in rows]
