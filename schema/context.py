@@ -14,6 +14,7 @@ from schema.loaders import Loaders
 from server.auth import Principal, require_principal
 from server.config import Settings
 from server.db import Database
+from server.event_hub import EventHub
 
 
 @dataclass
@@ -21,6 +22,8 @@ class Context:
     db: Database
     settings: Settings
     principal: Principal | None = None
+    # The process's event reader, for subscriptions (None where no hub runs).
+    events: EventHub | None = None
     # Filled by strawberry from a WebSocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
     _session: AsyncSession | None = field(default=None, repr=False)

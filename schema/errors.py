@@ -8,6 +8,7 @@ from typing import TypeVar
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 
 from server.errors import DomainError
 
@@ -44,6 +45,13 @@ class DomainErrorCodes(SchemaExtension):
         if result is None or not result.errors:
             return
         result.errors = [_with_code(error) for error in result.errors]
+
+    def on_stream_result(self, result: object):  # type: ignore[no-untyped-def]
+        # Subscriptions: an error raised while a stream runs (before or between events) is
+        # reported through here, not through on_execute.
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = [_with_code(error) for error in result.errors]
+        yield
 
 
 def _with_code(error: GraphQLError) -> GraphQLError:

@@ -20,6 +20,7 @@ from schema.context import Context
 from server import auth
 from server.config import Settings
 from server.db import Database
+from server.event_hub import EventHub
 
 BEARER = "bearer "
 
@@ -33,7 +34,7 @@ def bearer_token(value: object) -> str | None:
 class CaixiaoGraphQL(GraphQL[Context, None]):
     """Authenticates each HTTP request by its header and each WebSocket at connection_init."""
 
-    def __init__(self, settings: Settings, database: Database) -> None:
+    def __init__(self, settings: Settings, database: Database, events: EventHub) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -41,6 +42,7 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.database = database
+        self.events = events
 
     async def _principal(self, token: str | None) -> auth.Principal | None:
         if token is None:
@@ -49,7 +51,7 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
             return await auth.authenticate(session, token)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        context = Context(db=self.database, settings=self.settings)
+        context = Context(db=self.database, settings=self.settings, events=self.events)
         if isinstance(request, Request):
             context.principal = await self._principal(
                 bearer_token(request.headers.get("authorization"))
@@ -90,11 +92,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         database = Database(settings.database_url, echo=settings.sql_echo)
+        events = EventHub(database)
         state["database"] = database
-        state["graphql"] = CaixiaoGraphQL(settings, database)
+        state["events"] = events
+        state["graphql"] = CaixiaoGraphQL(settings, database, events)
         try:
+            await events.start()
             yield
         finally:
+            await events.stop()
             await database.dispose()
 
     app = Starlette(

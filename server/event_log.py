@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +77,8 @@ class StoredEvent:
     document_number: str | None
     payload: dict[str, Any]
     created_at: datetime
+    # What readers derive from the event, made once for all the subscribers it is fanned out to.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def cursor(self) -> str:

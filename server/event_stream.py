@@ -8,7 +8,7 @@ gap or an overlap, so a client that reconnects with its last cursor sees every e
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from server.auth import Principal
 from server.catalog.service import warehouse_by_code
@@ -23,7 +23,7 @@ STOCK_CHANGED = "STOCK_CHANGED"
 
 async def follow(
     hub: EventHub, db: Database, where: EventFilter, after: Position | None
-) -> AsyncIterator[StoredEvent]:
+) -> AsyncGenerator[StoredEvent, None]:
     """Matching events after ``after`` (replayed, then live), or only live ones without it."""
     with hub.subscribe(where) as live:
         if after is not None:
@@ -52,7 +52,7 @@ async def _replay(
 async def stock_changes(
     db: Database, hub: EventHub, principal: Principal, warehouse_code: str,
     skus: list[str] | None, after: str | None,
-) -> AsyncIterator[StoredEvent]:
+) -> AsyncGenerator[StoredEvent, None]:
     """Validate a ``stockChanged`` subscription and open its stream (errors surface here, before
     the first event)."""
     principal.require_internal()
