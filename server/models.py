@@ -3,5 +3,7 @@
 from server import auth, events, idempotency, numbering
 from server.catalog import models as catalog_models
 from server.db import Base
+from server.inventory import models as inventory_models
 
-__all__ = ["Base", "auth", "catalog_models", "events", "idempotency", "numbering"]
+__all__ = ["Base", "auth", "catalog_models", "events", "idempotency", "inventory_models",
+           "numbering"]

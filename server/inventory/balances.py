@@ -1,0 +1,191 @@
+"""Row-level balance changes for a posting, in one global lock order to rule out deadlocks:
+first the cost rows (product, warehouse), then positions (product, warehouse, bucket), then
+quants (product, location, lot). Every posting on a product × warehouse locks its cost row first,
+so the rest of its changes to that pair never wait on another posting.
+
+A missing row is created with INSERT ... ON CONFLICT DO NOTHING; a change is one
+``UPDATE ... SET quantity = quantity + :d WHERE ... AND quantity + :d >= 0 RETURNING``, which
+either applies whole or returns nothing, and then the caller's transaction is rolled back.
+``round(…, 4)`` keeps SQLite's floating-point NUMERIC exact at 4 places (a no-op on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.errors import DomainError
+from server.inventory.models import Bucket, StockCost, StockPosition, StockQuant
+from server.inventory.moves import PositionKey, QuantKey
+from server.inventory.valuation import ZERO, CostState
+
+Pair = tuple[int, int]  # product, warehouse
+
+
+class InsufficientStock(DomainError):
+    """A move would take more than a bucket or a bin holds; nothing of the posting is written."""
+
+    code = "INSUFFICIENT_STOCK"
+
+    def __init__(self, message: str, *, available: Decimal, requested: Decimal) -> None:
+        super().__init__(message, field="quantity")
+        self.available = available
+        self.requested = requested
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Business keys for messages and events: sku per product, code per warehouse and bin."""
+
+    skus: Mapping[int, str]
+    warehouse_codes: Mapping[int, str]
+    location_codes: Mapping[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class LockedCost:
+    state: CostState
+    version: int
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    dialect = session.bind.dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+async def _ensure_rows(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    if rows:
+        await session.execute(_insert(session, table).values(list(rows)).on_conflict_do_nothing())
+
+
+async def lock_costs(session: AsyncSession, pairs: Sequence[Pair]) -> dict[Pair, LockedCost]:
+    """Lock each pair's cost row (creating it if new), bump its version, return its state."""
+    ordered = sorted(set(pairs))
+    await _ensure_rows(session, StockCost.__table__, [
+        {"product_id": p, "warehouse_id": w, "valued_quantity": ZERO, "value": ZERO,
+         "average_cost": None, "version": 0}
+        for p, w in ordered
+    ])
+    locked: dict[Pair, LockedCost] = {}
+    for product_id, warehouse_id in ordered:
+        stmt = (
+            update(StockCost)
+            .where(StockCost.product_id == product_id, StockCost.warehouse_id == warehouse_id)
+            .values(version=StockCost.version + 1)
+            .returning(StockCost.valued_quantity, StockCost.value, StockCost.average_cost,
+                       StockCost.version)
+            .execution_options(synchronize_session=False)
+        )
+        quantity, value, average, version = (await session.execute(stmt)).one()
+        state = CostState(quantity, value, average)
+        locked[(product_id, warehouse_id)] = LockedCost(state, version)
+    return locked
+
+
+async def save_cost(session: AsyncSession, pair: Pair, state: CostState) -> None:
+    product_id, warehouse_id = pair
+    await session.execute(
+        update(StockCost)
+        .where(StockCost.product_id == product_id, StockCost.warehouse_id == warehouse_id)
+        .values(valued_quantity=state.quantity, value=state.value,
+                average_cost=state.average_cost)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _change(
+    session: AsyncSession, model: type[StockPosition] | type[StockQuant],
+    key_filter: Sequence[Any], delta: Decimal, bump_version: bool,
+) -> Decimal | None:
+    new_quantity = func.round(model.quantity + delta, 4)
+    values: dict[str, Any] = {"quantity": new_quantity}
+    if bump_version:
+        values["version"] = StockPosition.version + 1
+    stmt = (
+        update(model)
+        .where(*key_filter, new_quantity >= 0)
+        .values(**values)
+        .returning(model.quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def change_positions(
+    session: AsyncSession, deltas: Mapping[PositionKey, Decimal], names: Names
+) -> None:
+    """Apply net bucket changes in key order; a bucket that would go negative raises."""
+    await _ensure_rows(session, StockPosition.__table__, [
+        {"product_id": p, "warehouse_id": w, "bucket": b.value, "quantity": ZERO, "version": 0}
+        for p, w, b in deltas
+    ])
+    for (product_id, warehouse_id, bucket), delta in deltas.items():
+        key = (StockPosition.product_id == product_id, StockPosition.warehouse_id == warehouse_id,
+               StockPosition.bucket == bucket.value)
+        if await _change(session, StockPosition, key, delta, bump_version=True) is None:
+            have = await session.scalar(select(StockPosition.quantity).where(*key))
+            where = f"{bucket.value} in {names.warehouse_codes[warehouse_id]}"
+            raise _shortage(names, product_id, have, -delta, where)
+
+
+async def change_quants(
+    session: AsyncSession, deltas: Mapping[QuantKey, Decimal], names: Names,
+    warehouse_of_location: Mapping[int, int],
+) -> None:
+    """Apply net bin changes in key order; a bin and lot that would go negative raises."""
+    await _ensure_rows(session, StockQuant.__table__, [
+        {"product_id": p, "location_id": loc, "lot": lot, "quantity": ZERO,
+         "warehouse_id": warehouse_of_location[loc]}
+        for p, loc, lot in deltas
+    ])
+    for (product_id, location_id, lot), delta in deltas.items():
+        key = (StockQuant.product_id == product_id, StockQuant.location_id == location_id,
+               StockQuant.lot == lot)
+        if await _change(session, StockQuant, key, delta, bump_version=False) is None:
+            have = await session.scalar(select(StockQuant.quantity).where(*key))
+            warehouse = names.warehouse_codes[warehouse_of_location[location_id]]
+            lot_text = f" (lot {lot})" if lot else ""
+            where = f"in {warehouse} bin {names.location_codes[location_id]}{lot_text}"
+            raise _shortage(names, product_id, have, -delta, where)
+
+
+def _shortage(
+    names: Names, product_id: int, have: Decimal | None, asked: Decimal, where: str
+) -> InsufficientStock:
+    available = have if have is not None else ZERO
+    return InsufficientStock(
+        f"not enough {names.skus[product_id]} {where}: {_plain(available)} there, "
+        f"{_plain(asked)} asked",
+        available=available, requested=asked,
+    )
+
+
+def _plain(amount: Decimal) -> str:
+    return format(amount.normalize(), "f")
+
+
+async def bucket_levels(
+    session: AsyncSession, pairs: Sequence[Pair]
+) -> dict[Pair, dict[Bucket, Decimal]]:
+    """Every bucket of each pair (0 where no row exists yet)."""
+    levels: dict[Pair, dict[Bucket, Decimal]] = {
+        pair: dict.fromkeys(Bucket, ZERO) for pair in pairs
+    }
+    if not pairs:
+        return levels
+    stmt = select(StockPosition).where(
+        tuple_(StockPosition.product_id, StockPosition.warehouse_id).in_(list(pairs))
+    )
+    for row in await session.scalars(stmt):
+        levels[(row.product_id, row.warehouse_id)][Bucket(row.bucket)] = row.quantity
+    return levels
+

@@ -1,0 +1,212 @@
+"""``post_moves``: the one way stock changes. Every area calls it, in its own transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.catalog.models import Location, Product, Warehouse
+from server.catalog.rules import raise_problems
+from server.db import utcnow
+from server.errors import InvalidInput, Problem
+from server.events import record_event
+from server.inventory import balances
+from server.inventory.balances import Names, Pair
+from server.inventory.models import PHYSICAL_BUCKETS, Bucket, StockLedger
+from server.inventory.moves import (
+    Move,
+    PostingContext,
+    move_problems,
+    position_deltas,
+    quant_deltas,
+)
+from server.inventory.valuation import CostState, Valuation, ValuedMove, round4, value_moves
+
+STOCK_TOPIC = "stock"
+STOCK_CHANGED = "STOCK_CHANGED"
+
+
+@dataclass(frozen=True, slots=True)
+class PairChange:
+    """How one product × warehouse stands after a posting, as its event reports it."""
+
+    product_id: int
+    warehouse_id: int
+    deltas: dict[Bucket, Decimal]
+    levels: dict[Bucket, Decimal]
+    cost: CostState
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    posting_id: str
+    posted_at: datetime
+    entries: list[StockLedger]
+    changes: list[PairChange]
+
+
+async def post_moves(
+    session: AsyncSession, moves: Sequence[Move], context: PostingContext
+) -> Posting:
+    """Write the ledger rows, balances, quants, moving-average cost and STOCK_CHANGED events of
+    ``moves`` in the caller's transaction. A move that would take a bucket or bin below zero
+    raises ``InsufficientStock`` and the caller's rollback leaves no trace of the posting.
+    Callers that number their document take the number before posting, so locks are always
+    taken sequence row first, stock rows after."""
+    raise_problems(*move_problems(moves))
+    names, warehouse_of_location = await _names(session, moves)
+    grouped = group_by_pair(moves)
+    pairs = sorted(grouped)
+    locked = await balances.lock_costs(session, pairs)
+    positions = position_deltas(moves)
+    await balances.change_positions(session, positions, names)
+    await balances.change_quants(session, quant_deltas(moves), names, warehouse_of_location)
+
+    posted_at = utcnow()
+    posting_id = uuid.uuid4().hex
+    valuations: dict[int, Valuation] = {}
+    costs: dict[Pair, CostState] = {}
+    for pair in pairs:
+        indices = grouped[pair]
+        state, valued = value_moves(
+            locked[pair].state,
+            [ValuedMove(moves[i].flow, moves[i].quantity, moves[i].unit_cost) for i in indices],
+        )
+        if state != locked[pair].state:
+            await balances.save_cost(session, pair, state)
+        costs[pair] = state
+        valuations.update(zip(indices, valued, strict=True))
+    entries = [
+        _entry(posting_id, posted_at, move, context, valuations[index])
+        for index, move in enumerate(moves)
+    ]
+    session.add_all(entries)
+    await session.flush()
+
+    levels = await balances.bucket_levels(session, pairs)
+    changes: list[PairChange] = []
+    for pair in pairs:
+        change = PairChange(
+            product_id=pair[0], warehouse_id=pair[1],
+            deltas={b: d for (p, w, b), d in positions.items() if (p, w) == pair},
+            levels=levels[pair], cost=costs[pair], version=locked[pair].version,
+        )
+        changes.append(change)
+        lines = {moves[i].document_line or context.document_line for i in grouped[pair]}
+        await record_event(
+            session, topic=STOCK_TOPIC, kind=STOCK_CHANGED, warehouse_id=change.warehouse_id,
+            document_type=context.document_type, document_number=context.document_number,
+            payload=stock_changed_payload(
+                change, names, context, posted_at, lines.pop() if len(lines) == 1 else None
+            ),
+        )
+    return Posting(posting_id, posted_at, entries, changes)
+
+
+def _entry(
+    posting_id: str, posted_at: datetime, move: Move, context: PostingContext,
+    valuation: Valuation,
+) -> StockLedger:
+    return StockLedger(
+        posting_id=posting_id,
+        product_id=move.product_id,
+        warehouse_id=move.warehouse_id,
+        from_bucket=move.from_bucket and move.from_bucket.value,
+        to_bucket=move.to_bucket and move.to_bucket.value,
+        from_location_id=move.from_location_id,
+        to_location_id=move.to_location_id,
+        lot=move.lot,
+        quantity=move.quantity,
+        unit_cost=valuation.unit_cost,
+        value=valuation.value,
+        document_type=context.document_type,
+        document_number=context.document_number,
+        document_line=move.document_line or context.document_line,
+        reason=context.reason,
+        actor_user_id=context.actor.user_id,
+        posted_at=posted_at,
+    )
+
+
+async def _names(session: AsyncSession, moves: Sequence[Move]) -> tuple[Names, dict[int, int]]:
+    """Look up the business keys of everything moved, and refuse a bin of another warehouse."""
+    product_ids = {m.product_id for m in moves}
+    warehouse_ids = {m.warehouse_id for m in moves}
+    location_ids = {loc for m in moves for loc in (m.from_location_id, m.to_location_id) if loc}
+    skus = dict((await session.execute(
+        select(Product.id, Product.sku).where(Product.id.in_(product_ids))
+    )).all())
+    codes = dict((await session.execute(
+        select(Warehouse.id, Warehouse.code).where(Warehouse.id.in_(warehouse_ids))
+    )).all())
+    bins = {
+        row.id: row for row in (await session.execute(
+            select(Location.id, Location.code, Location.warehouse_id)
+            .where(Location.id.in_(location_ids))
+        )).all()
+    }
+    problems = [Problem("NOT_FOUND", f"no product with id {i}") for i in product_ids - set(skus)]
+    problems += [Problem("NOT_FOUND", f"no warehouse with id {i}")
+                 for i in warehouse_ids - set(codes)]
+    problems += [Problem("NOT_FOUND", f"no location with id {i}")
+                 for i in location_ids - set(bins)]
+    for move in moves:
+        for location_id in (move.from_location_id, move.to_location_id):
+            found = bins.get(location_id) if location_id else None
+            if found is not None and found.warehouse_id != move.warehouse_id:
+                problems.append(Problem(
+                    "INVALID_INPUT",
+                    f"bin {found.code} is not in warehouse {codes.get(move.warehouse_id)}",
+                ))
+    if problems:
+        raise InvalidInput.of(problems)
+    names = Names(skus, codes, {i: row.code for i, row in bins.items()})
+    return names, {i: row.warehouse_id for i, row in bins.items()}
+
+
+def _amount(amount: Decimal) -> str:
+    return str(round4(amount))
+
+
+def stock_changed_payload(
+    change: PairChange, names: Names, context: PostingContext, posted_at: datetime,
+    document_line: int | None,
+) -> dict[str, Any]:
+    """The STOCK_CHANGED event body (see the stock event contract): deltas of the buckets that
+    changed, every level after, and a version that orders snapshots of the pair."""
+    on_hand = sum((change.levels[b] for b in PHYSICAL_BUCKETS), Decimal(0))
+    return {
+        "productId": change.product_id,
+        "sku": names.skus[change.product_id],
+        "warehouseId": change.warehouse_id,
+        "warehouseCode": names.warehouse_codes[change.warehouse_id],
+        "deltas": {b.value: _amount(d) for b, d in change.deltas.items()},
+        "levels": {b.value: _amount(q) for b, q in change.levels.items()},
+        "onHand": _amount(on_hand),
+        "averageCost": _amount(change.cost.average_cost or Decimal(0)),
+        "value": _amount(change.cost.value),
+        "positionVersion": change.version,
+        "documentType": context.document_type,
+        "documentNumber": context.document_number,
+        "documentLine": document_line,
+        "reason": context.reason,
+        "actor": context.actor.username,
+        "postedAt": posted_at.isoformat(),
+    }
+
+
+def group_by_pair(moves: Sequence[Move]) -> dict[Pair, list[int]]:
+    """The positions in ``moves`` of each product × warehouse's moves, in posting order."""
+    grouped: dict[Pair, list[int]] = defaultdict(list)
+    for index, move in enumerate(moves):
+        grouped[(move.product_id, move.warehouse_id)].append(index)
+    return grouped
