@@ -114,7 +114,7 @@ def product_specs(count: int, rng: random.Random) -> Iterator[ProductSpec]:
     """The curated products first, then deterministic variants of them."""
     for index in range(count):
         template = CURATED_PRODUCTS[index % len(CURATED_PRODUCTS)]
-        round_, _ = divmod(index, len(CURATED_PRODUCTS))
+        round_ = index // len(CURATED_PRODUCTS)
         yield _spec(index, template, round_, rng)
 
 
@@ -170,7 +170,7 @@ async def load_demo(
         if not await _is_empty(session):
             raise InvalidState(NOT_EMPTY_MESSAGE)
         locations = await _load_warehouses(session)
-        supplier_id_by_code = await _insert_returning_ids(session, Supplier, "code", [
+        supplier_id_by_code = await _insert_and_map_ids(session, Supplier, "code", [
             {"code": s.code, "name": s.name, "contact_name": s.contact_name,
              "contact_phone": s.contact_phone, "contact_email": s.contact_email,
              "over_receipt_tolerance_pct": s.tolerance_pct}
@@ -188,7 +188,7 @@ async def load_demo(
     )
 
 
-async def _insert_returning_ids(
+async def _insert_and_map_ids(
     session: AsyncSession, model: type[IdMixin], key: str, rows: list[dict[str, Any]]
 ) -> dict[str, int]:
     """Insert rows as one executemany; the new ids keyed by each row's unique ``key``.
@@ -204,7 +204,7 @@ async def _insert_returning_ids(
 
 
 async def _load_warehouses(session: AsyncSession) -> int:
-    warehouse_ids = await _insert_returning_ids(
+    warehouse_ids = await _insert_and_map_ids(
         session, Warehouse, "code", [{"code": w.code, "name": w.name} for w in WAREHOUSES]
     )
     rows: list[dict[str, Any]] = []
@@ -225,7 +225,7 @@ async def _load_users(session: AsyncSession, supplier_id_by_code: dict[str, int]
     # One argon2 hash for all: the demo users share a published password anyway, and hashing
     # ten times would only slow the demo down.
     password_hash = hash_password(DEMO_PASSWORD)
-    user_ids = await _insert_returning_ids(session, User, "username", [
+    user_ids = await _insert_and_map_ids(session, User, "username", [
         {"username": u.username, "display_name": u.display_name, "password_hash": password_hash,
          "supplier_id": supplier_id_by_code[u.supplier_code] if u.supplier_code else None}
         for u in USERS
@@ -261,7 +261,7 @@ async def _load_products(
     specs = product_specs(count, rng)
     for start in range(0, count, BATCH_SIZE):
         batch = [next(specs) for _ in range(min(BATCH_SIZE, count - start))]
-        product_ids = await _insert_returning_ids(session, Product, "sku", [
+        product_ids = await _insert_and_map_ids(session, Product, "sku", [
             {"sku": s.sku, "name": s.name, "category": s.category, "unit_of_measure": s.unit,
              "qc_required": s.qc_required, "list_price": s.list_price,
              "safety_stock": Decimal(rng.choice((12, 24, 36, 48, 60, 100, 120, 200)))}
