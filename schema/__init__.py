@@ -22,10 +22,13 @@ from schema.catalog.mutation import CatalogMutation
 from schema.catalog.query import CatalogQuery
 from schema.context import CloseRequestSession
 from schema.errors import DomainErrorCodes
+from schema.event_execution import SharedEventExecutor
+from schema.inventory.subscription import InventorySubscription
 from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation))
+Subscription = merge_types("Subscription", (InventorySubscription,))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -42,7 +45,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+        execution_context_class=SharedEventExecutor,
+    )
 
 
 def export_sdl() -> str:

@@ -33,7 +33,11 @@ class Event(IdMixin, Base):
     hold back rows whose transaction may still commit behind a later id (the commit-order gap)."""
 
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_topic_id", "topic", "id"),)
+    __table_args__ = (
+        Index("ix_event_topic_id", "topic", "id"),
+        # The reader's ranges: txid in [mark, xmin), and replays by (txid, id).
+        Index("ix_event_txid_id", "txid", "id"),
+    )
 
     txid: Mapped[int | None] = mapped_column(BigInteger)
     topic: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,1 @@
+"""GraphQL contract for stock: levels, the ledger, manual movements, live changes."""

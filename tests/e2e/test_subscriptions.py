@@ -1,0 +1,322 @@
+"""``stockChanged`` through the real app: uvicorn on 127.0.0.1, a WebSocket client that is not
+strawberry's own (gql) speaking graphql-transport-ws, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import uvicorn
+from gql import Client, GraphQLRequest
+from gql.transport.exceptions import TransportQueryError
+from gql.transport.websockets import WebsocketsTransport
+from starlette.applications import Starlette
+
+from server.app import create_app
+from server.auth import Principal, Role
+from server.catalog.drafts import SupplierDraft
+from server.catalog.service import WarehouseDraft, create_warehouse
+from server.catalog.suppliers import create_supplier
+from server.config import Settings
+from server.db import Database
+from server.event_hub import EventHub
+from server.events import record_event
+from tests.conftest import UserFactory
+from tests.e2e.conftest import token_for
+
+STOCK_CHANGED = """
+subscription Stock($warehouseCode: String!, $skus: [String!], $after: String) {
+  stockChanged(warehouseCode: $warehouseCode, skus: $skus, after: $after) {
+    cursor sku productId warehouseCode
+    deltas { bucket quantity }
+    levels { onOrder inTransit pendingQc available reserved picked rejected backordered onHand }
+    averageCost positionVersion documentType documentNumber actor postedAt
+  }
+}
+"""
+
+
+@dataclass
+class LiveServer:
+    app: Starlette
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    @property
+    def hub(self) -> EventHub:
+        hub: EventHub = self.app.state.services["events"]
+        return hub
+
+    async def until_subscribers(self, count: int) -> None:
+        """Wait until the server has registered ``count`` live subscriptions."""
+        for _ in range(200):
+            if self.hub.subscriber_count >= count:
+                return
+            await asyncio.sleep(0.025)
+        raise AssertionError(f"{self.hub.subscriber_count} subscribers, expected {count}")
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Starlette) -> AsyncIterator[int]:
+    """Run ``app`` under uvicorn in this event loop on a free port of 127.0.0.1."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, ws="websockets-sansio", log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        for _ in range(400):
+            if server.started or task.done():
+                break
+            await asyncio.sleep(0.025)
+        assert server.started, "uvicorn did not start"
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@pytest.fixture
+async def live_server(db: Database) -> AsyncIterator[LiveServer]:
+    app = create_app(Settings(database_url=db.url))
+    async with serve(app) as port:
+        yield LiveServer(app, port)
+
+
+@dataclass
+class Shop:
+    db: Database
+    admin: Principal
+    token: str
+    warehouse_ids: dict[str, int]
+    versions: dict[tuple[str, str], int]
+
+    async def adjust(self, warehouse: str, sku: str, quantity: int) -> None:
+        """One committed stock change, written as the inventory posting writes it."""
+        key = (warehouse, sku)
+        self.versions[key] = self.versions.get(key, 0) + 1
+        level = str(quantity * self.versions[key])
+        async with self.db.transaction() as session:
+            await record_event(
+                session, topic="stock", kind="STOCK_CHANGED",
+                warehouse_id=self.warehouse_ids[warehouse], document_type="ADJ",
+                document_number=f"ADJ-{sku}-{self.versions[key]}",
+                payload={
+                    "productId": 7, "sku": sku, "warehouseId": self.warehouse_ids[warehouse],
+                    "warehouseCode": warehouse, "deltas": {"available": str(quantity)},
+                    "levels": {"available": level}, "onHand": level, "averageCost": "2.5000",
+                    "value": "0", "positionVersion": self.versions[key], "documentType": "ADJ",
+                    "documentNumber": f"ADJ-{sku}-{self.versions[key]}", "documentLine": None,
+                    "reason": "count", "actor": self.admin.username,
+                    "postedAt": "2026-03-01T08:00:00+00:00",
+                },
+            )
+
+
+async def open_shop(db: Database, admin: Principal) -> Shop:
+    ids = {}
+    for code in ("WH1", "WH2"):
+        ids[code] = (await create_warehouse(db, admin, WarehouseDraft(code, code))).id
+    return Shop(db, admin, await token_for(db, admin), ids, {})
+
+
+@pytest.fixture
+async def shop(db: Database, admin: Principal) -> Shop:
+    return await open_shop(db, admin)
+
+
+def client(url: str, token: str | None) -> Client:
+    init = {"Authorization": f"Bearer {token}"} if token else {}
+    transport = WebsocketsTransport(
+        url=url, init_payload=init,
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+    )
+    return Client(transport=transport)
+
+
+class Subscription:
+    """A subscription running in its own task; ``take`` waits for changes without cancelling it."""
+
+    def __init__(self, url: str, token: str | None, variables: dict[str, Any]) -> None:
+        self.received: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
+        self.task = asyncio.create_task(self._run(url, token, variables))
+
+    async def _run(self, url: str, token: str | None, variables: dict[str, Any]) -> None:
+        try:
+            async with client(url, token) as session:
+                request = GraphQLRequest(STOCK_CHANGED, variable_values=variables)
+                async for result in session.subscribe(request):
+                    self.received.put_nowait(result["stockChanged"])
+        except Exception as error:
+            self.received.put_nowait(error)
+
+    async def take(self, count: int, within: float = 5.0) -> list[dict[str, Any]]:
+        async def collect() -> list[dict[str, Any]]:
+            changes = []
+            for _ in range(count):
+                item = await self.received.get()
+                if isinstance(item, BaseException):
+                    raise item
+                changes.append(item)
+            return changes
+
+        return await asyncio.wait_for(collect(), within)
+
+    async def quiet(self, wait: float = 0.4) -> bool:
+        await asyncio.sleep(wait)
+        return self.received.empty()
+
+    async def close(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+@contextlib.asynccontextmanager
+async def subscribed(server: LiveServer, token: str | None,
+                     **variables: Any) -> AsyncIterator[Subscription]:
+    before = server.hub.subscriber_count
+    subscription = Subscription(server.url, token, variables)
+    try:
+        await server.until_subscribers(before + 1)
+        yield subscription
+    finally:
+        await subscription.close()
+
+
+def docs(changes: list[dict[str, Any]]) -> list[str]:
+    return [change["documentNumber"] for change in changes]
+
+
+async def test_committed_change_is_pushed_with_levels_cause_and_cursor(
+    live_server: LiveServer, shop: Shop
+) -> None:
+    async with subscribed(live_server, shop.token, warehouseCode="WH1") as stream:
+        await shop.adjust("WH1", "SKU-A", 5)
+        [change] = await stream.take(1)
+    assert change["cursor"]
+    assert {k: v for k, v in change.items() if k != "cursor"} == {
+        "sku": "SKU-A", "productId": "7", "warehouseCode": "WH1",
+        "deltas": [{"bucket": "AVAILABLE", "quantity": "5"}],
+        "levels": {"onOrder": "0", "inTransit": "0", "pendingQc": "0", "available": "5",
+                   "reserved": "0", "picked": "0", "rejected": "0", "backordered": "0",
+                   "onHand": "5"},
+        "averageCost": "2.5000", "positionVersion": 1, "documentType": "ADJ",
+        "documentNumber": "ADJ-SKU-A-1", "actor": "admin",
+        "postedAt": "2026-03-01T08:00:00+00:00",
+    }
+
+
+async def test_each_change_arrives_with_its_own_levels_on_one_connection(
+    live_server: LiveServer, shop: Shop
+) -> None:
+    async with subscribed(live_server, shop.token, warehouseCode="WH1") as stream:
+        await shop.adjust("WH1", "SKU-A", 5)
+        await shop.adjust("WH1", "SKU-A", 5)
+        first, second = await stream.take(2)
+    assert (first["levels"]["available"], first["positionVersion"]) == ("5", 1)
+    assert (second["levels"]["available"], second["positionVersion"]) == ("10", 2)
+
+
+async def test_only_the_chosen_warehouse_and_skus_are_pushed(
+    live_server: LiveServer, shop: Shop
+) -> None:
+    async with subscribed(live_server, shop.token, warehouseCode="WH1",
+                          skus=["SKU-A"]) as only_a:
+        await shop.adjust("WH2", "SKU-A", 1)
+        await shop.adjust("WH1", "SKU-B", 1)
+        await shop.adjust("WH1", "SKU-A", 1)
+        [change] = await only_a.take(1)
+        assert (change["warehouseCode"], change["sku"]) == ("WH1", "SKU-A")
+        assert await only_a.quiet()
+
+
+async def test_reconnecting_with_after_replays_missed_changes_exactly_once(
+    live_server: LiveServer, shop: Shop
+) -> None:
+    async with subscribed(live_server, shop.token, warehouseCode="WH1") as first_connection:
+        await shop.adjust("WH1", "SKU-A", 1)
+        [seen] = await first_connection.take(1)
+    # Disconnected: these two are only in the outbox.
+    await shop.adjust("WH1", "SKU-A", 1)
+    await shop.adjust("WH1", "SKU-B", 1)
+    async with subscribed(live_server, shop.token, warehouseCode="WH1",
+                          after=seen["cursor"]) as resumed:
+        missed = await resumed.take(2)
+        await shop.adjust("WH1", "SKU-A", 1)
+        live = await resumed.take(1)
+        assert docs(missed + live) == ["ADJ-SKU-A-2", "ADJ-SKU-B-1", "ADJ-SKU-A-3"]
+        assert await resumed.quiet()
+    # Resuming from the last cursor of the second connection finds nothing new.
+    async with subscribed(live_server, shop.token, warehouseCode="WH1",
+                          after=live[0]["cursor"]) as again:
+        assert await again.quiet()
+
+
+@pytest.mark.parametrize(
+    ("who", "variables", "code"),
+    [
+        ("anonymous", {"warehouseCode": "WH1"}, "UNAUTHENTICATED"),
+        ("supplier", {"warehouseCode": "WH1"}, "FORBIDDEN"),
+        ("admin", {"warehouseCode": "NOPE"}, "NOT_FOUND"),
+        ("admin", {"warehouseCode": "WH1", "after": "not-a-cursor"}, "INVALID_INPUT"),
+        ("admin", {"warehouseCode": "WH1", "skus": []}, "INVALID_INPUT"),
+    ],
+)
+async def test_refused_subscriptions_answer_a_coded_error(
+    live_server: LiveServer, shop: Shop, make_user: UserFactory, who: str,
+    variables: dict[str, Any], code: str,
+) -> None:
+    token: str | None = None
+    if who == "admin":
+        token = shop.token
+    elif who == "supplier":
+        supplier = await create_supplier(shop.db, shop.admin, SupplierDraft("SUP1", "Acme"))
+        user = await make_user(Role.SUPPLIER, supplier_id=supplier.id)
+        token = await token_for(shop.db, user)
+    with pytest.raises(TransportQueryError) as refused:
+        async with client(live_server.url, token) as session:
+            request = GraphQLRequest(STOCK_CHANGED, variable_values=variables)
+            async for _ in session.subscribe(request):
+                pytest.fail("a refused subscription pushed a change")
+    assert refused.value.errors is not None
+    assert refused.value.errors[0]["extensions"]["code"] == code
+    assert live_server.hub.subscriber_count == 0
+
+
+async def test_subscribers_with_other_selections_or_filters_get_their_own_answer(
+    live_server: LiveServer, shop: Shop
+) -> None:
+    # One event is executed once per distinct (query, variables) and shared: a subscriber with
+    # another selection must still get exactly its own shape.
+    narrow = "subscription { stockChanged(warehouseCode: \"WH1\") { sku positionVersion } }"
+    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def follow_narrow() -> None:
+        async with client(live_server.url, shop.token) as session:
+            async for result in session.subscribe(GraphQLRequest(narrow)):
+                received.put_nowait(result["stockChanged"])
+
+    async with subscribed(live_server, shop.token, warehouseCode="WH1") as full, \
+            subscribed(live_server, shop.token, warehouseCode="WH1") as same:
+        task = asyncio.create_task(follow_narrow())
+        try:
+            await live_server.until_subscribers(3)
+            await shop.adjust("WH1", "SKU-A", 2)
+            [first], [second] = await full.take(1), await same.take(1)
+            small = await asyncio.wait_for(received.get(), 5)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert first == second
+    assert first["levels"]["available"] == "2"
+    assert small == {"sku": "SKU-A", "positionVersion": 1}

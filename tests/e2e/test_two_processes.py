@@ -1,0 +1,106 @@
+"""Two server processes on one PostgreSQL: a change committed through one reaches a subscriber of
+the other within a second (NOTIFY wakes every process's reader)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.auth import Principal
+from server.db import Database
+from tests.e2e.test_subscriptions import Shop, Subscription, docs, open_shop
+
+CAIXIAO = Path(sys.executable).with_name("caixiao")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def server_process(database_url: str, log: Path) -> Iterator[str]:
+    """``caixiao serve`` in a subprocess; always killed, whatever happens in the test."""
+    port = free_port()
+    env = {**os.environ, "CAIXIAO_DATABASE_URL": database_url}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(CAIXIAO), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+        try:
+            yield f"127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+async def until_healthy(address: str, log: Path) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(300):
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get(f"http://{address}/health")).status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    output = await asyncio.to_thread(log.read_text)
+    raise AssertionError(f"server at {address} never became healthy:\n{output}")
+
+
+@pytest.fixture
+async def two_servers(db: Database, postgres_only: None,
+                      tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
+    with contextlib.ExitStack() as stack:
+        a = stack.enter_context(server_process(db.url, tmp_path / "a.log"))
+        b = stack.enter_context(server_process(db.url, tmp_path / "b.log"))
+        await until_healthy(a, tmp_path / "a.log")
+        await until_healthy(b, tmp_path / "b.log")
+        yield a, b
+
+
+@pytest.fixture
+async def shop(db: Database, admin: Principal) -> Shop:
+    return await open_shop(db, admin)
+
+
+async def test_subscriber_on_one_process_gets_a_change_committed_through_another_within_1s(
+    two_servers: tuple[str, str], shop: Shop
+) -> None:
+    process_a, _process_b = two_servers
+    subscription = Subscription(f"ws://{process_a}/graphql", shop.token,
+                                {"warehouseCode": "WH1"})
+    try:
+        # Process A has registered the subscription once a change reaches it.
+        for _ in range(50):
+            await shop.adjust("WH1", "WARM-UP", 1)
+            with contextlib.suppress(TimeoutError):
+                await subscription.take(1, within=0.3)
+                break
+        else:
+            raise AssertionError("the subscription on process A never received anything")
+        while not subscription.received.empty():
+            subscription.received.get_nowait()
+
+        committed_at = time.perf_counter()
+        await shop.adjust("WH1", "SKU-A", 3)
+        [change] = await subscription.take(1, within=1.0)
+        latency = time.perf_counter() - committed_at
+        assert docs([change]) == ["ADJ-SKU-A-1"]
+        assert latency < 1.0
+    finally:
+        await subscription.close()
