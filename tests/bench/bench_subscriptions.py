@@ -6,9 +6,10 @@ Run as a script (pytest does not collect tests/bench)::
 
 What it does: creates a scratch PostgreSQL database, starts ONE server process (``caixiao
 serve``, one uvicorn worker), opens N WebSocket connections (graphql-transport-ws, each with one
-``stockChanged`` subscription) spread over client processes, then commits a stream of
-STOCK_CHANGED events at a fixed rate, each in its own transaction, written exactly as the
-inventory posting writes them (``record_event``; the NOTIFY at commit wakes the server's reader).
+``stockChanged`` subscription) spread over client processes, then posts a stream of stock
+adjustments at a fixed rate from the bench process through the inventory use case
+(``adjust_stock``: ledger row, balances, quant, STOCK_CHANGED event and NOTIFY in one
+transaction); the NOTIFY wakes the server's reader, which fans the event out.
 Latency of one delivery = wall-clock time a client received the message minus the time the
 writer's COMMIT returned; all processes share the machine's clock. Server CPU is the server
 process's user+system time (/proc/<pid>/stat) over the streaming phase.
@@ -42,19 +43,17 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from server import auth  # noqa: E402
-from server.auth import Role  # noqa: E402
-from server.catalog.service import WarehouseDraft, create_warehouse  # noqa: E402
 from server.db import Database  # noqa: E402
-from server.events import record_event  # noqa: E402
+from server.inventory.service import adjust_stock  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
+from tests.stock_setup import StockWorld, adjustment, build_stock_world  # noqa: E402
 
 SUBSCRIPTION = (
     'subscription { stockChanged(warehouseCode: "BENCH") '
     "{ cursor sku documentNumber positionVersion levels { available onHand } } }"
 )
 COMPRESSION = os.environ.get("BENCH_COMPRESSION", "deflate") or None
-WARM_UP = "WARM-UP"
-STOP = "STOP"
+MEASURED, WARM_UP, STOP = "BENCH-SKU", "WARM-UP", "STOP"
 
 
 def _libpq(url: str) -> str:
@@ -123,12 +122,12 @@ async def _one_subscriber(url: str, token: str, received: list[tuple[str, float]
             message = json.loads(raw)
             if message["type"] != "next":
                 raise RuntimeError(f"unexpected message {message}")
-            number = message["payload"]["data"]["stockChanged"]["documentNumber"]
-            # The first warm-up event to arrive proves the server registered this subscription.
+            change = message["payload"]["data"]["stockChanged"]
+            # The first warm-up change to arrive proves the server registered this subscription.
             subscribed.set()
-            received.append((number, now))
-            if number == STOP:
+            if change["sku"] == STOP:
                 return
+            received.append((change["documentNumber"], now))
 
 
 async def _client_main(url: str, token: str, count: int, pipe: Connection) -> None:
@@ -154,21 +153,11 @@ def client_process(url: str, token: str, count: int, pipe: Connection) -> None:
 
 # --- the writer ---------------------------------------------------------------------------------
 
-async def write_event(db: Database, warehouse_id: int, number: str, version: int) -> float:
-    async with db.transaction() as session:
-        await record_event(
-            session, topic="stock", kind="STOCK_CHANGED", warehouse_id=warehouse_id,
-            document_type="ADJ", document_number=number,
-            payload={
-                "productId": 1, "sku": "BENCH-SKU", "warehouseId": warehouse_id,
-                "warehouseCode": "BENCH", "deltas": {"available": "1.0000"},
-                "levels": {"available": f"{version}.0000"}, "onHand": f"{version}.0000",
-                "averageCost": "1.0000", "value": f"{version}.0000", "positionVersion": version,
-                "documentType": "ADJ", "documentNumber": number, "documentLine": 1,
-                "reason": "bench", "actor": "bench", "postedAt": "2026-01-01T00:00:00+00:00",
-            },
-        )
-    return time.time()
+async def post_adjustment(db: Database, world: StockWorld, sku: str) -> tuple[str, float]:
+    """One adjustment of +1; its document number and the wall time its COMMIT returned."""
+    request = adjustment(sku, "BENCH-A", 1, warehouse="BENCH", unit_cost="1.00")
+    movement = await adjust_stock(db, world.keeper, request)
+    return movement.document_number, time.time()
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -178,9 +167,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 async def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
     db = Database(database_url)
-    admin = await auth.create_user(db, "bench", "bench-password-1", [Role.ADMIN])
-    token = (await auth.create_device_token(db, admin.username, "bench")).token
-    warehouse = await create_warehouse(db, admin, WarehouseDraft("BENCH", "Bench"))
+    world = await build_stock_world(db, {"BENCH": ["BENCH-A"]}, skus=(MEASURED, WARM_UP, STOP))
+    token = (await auth.create_device_token(db, world.keeper.username, "bench")).token
     port = free_port()
     with server_process(database_url, port) as launcher:
         async with httpx.AsyncClient() as http:
@@ -204,13 +192,11 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
             # Warm-up events go out until every subscriber has received one, which proves every
             # subscription is registered on the server.
             connect_started = time.time()
-            version = 0
             waiting = set(range(len(pipes)))
             while waiting:
                 if time.time() - connect_started > 300:
                     raise RuntimeError("subscribers did not all connect within 300s")
-                version += 1
-                await write_event(db, warehouse.id, WARM_UP, version)
+                await post_adjustment(db, world, WARM_UP)
                 await asyncio.sleep(0.5)
                 for index in list(waiting):
                     if pipes[index].poll():
@@ -224,16 +210,15 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
             committed: dict[str, float] = {}
             interval = 1.0 / args.rate
             next_at = time.perf_counter()
-            for index in range(args.events):
-                version += 1
-                number = f"BENCH-{index}"
-                committed[number] = await write_event(db, warehouse.id, number, version)
+            for _ in range(args.events):
+                number, committed_at = await post_adjustment(db, world, MEASURED)
+                committed[number] = committed_at
                 next_at += interval
                 await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             await asyncio.sleep(2.0)
             cpu_after, wall_after = cpu_seconds(pid), time.time()
             client_cpu_after = sum(cpu_seconds(p.pid) for p in processes if p.pid)
-            await write_event(db, warehouse.id, STOP, version + 1)
+            await post_adjustment(db, world, STOP)
             results = []
             for pipe in pipes:
                 assert pipe.poll(120), "clients did not report"
@@ -267,8 +252,8 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=1000)
-    parser.add_argument("--events", type=int, default=300, help="events in the stream")
-    parser.add_argument("--rate", type=float, default=10.0, help="events committed per second")
+    parser.add_argument("--events", type=int, default=150, help="adjustments in the stream")
+    parser.add_argument("--rate", type=float, default=5.0, help="adjustments per second")
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--database-url", default=os.environ.get(
         "CAIXIAO_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
@@ -279,7 +264,7 @@ def main() -> None:
     latencies = [x * 1000 for x in figures["latencies"]]
     deliveries = args.subscribers * args.events
     print(f"stockChanged fan-out: {args.subscribers} WebSocket subscribers on one uvicorn "
-          f"worker (PostgreSQL), {args.events} events committed at {args.rate:g}/s, "
+          f"worker (PostgreSQL), {args.events} adjustments posted at {args.rate:g}/s, "
           f"{args.client_processes} client processes, {os.cpu_count()} CPUs")
     print(f"  connected all subscribers in {figures['connect_seconds']:.1f}s")
     print(f"  deliveries: {len(latencies)} of {deliveries} expected, missing {figures['missing']},"

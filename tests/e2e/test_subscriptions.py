@@ -8,6 +8,7 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,14 +21,14 @@ from starlette.applications import Starlette
 from server.app import create_app
 from server.auth import Principal, Role
 from server.catalog.drafts import SupplierDraft
-from server.catalog.service import WarehouseDraft, create_warehouse
 from server.catalog.suppliers import create_supplier
 from server.config import Settings
 from server.db import Database
 from server.event_hub import EventHub
-from server.events import record_event
+from server.inventory.service import adjust_stock
 from tests.conftest import UserFactory
 from tests.e2e.conftest import token_for
+from tests.stock_setup import StockWorld, adjustment, build_stock_world
 
 STOCK_CHANGED = """
 subscription Stock($warehouseCode: String!, $skus: [String!], $after: String) {
@@ -93,39 +94,25 @@ async def live_server(db: Database) -> AsyncIterator[LiveServer]:
 
 @dataclass
 class Shop:
+    """Two warehouses (WH1 with bin WH1-A, WH2 with WH2-A), products SKU-A and SKU-B, a
+    warehouse keeper who posts and subscribes, an admin."""
+
     db: Database
     admin: Principal
+    world: StockWorld
     token: str
-    warehouse_ids: dict[str, int]
-    versions: dict[tuple[str, str], int]
 
-    async def adjust(self, warehouse: str, sku: str, quantity: int) -> None:
-        """One committed stock change, written as the inventory posting writes it."""
-        key = (warehouse, sku)
-        self.versions[key] = self.versions.get(key, 0) + 1
-        level = str(quantity * self.versions[key])
-        async with self.db.transaction() as session:
-            await record_event(
-                session, topic="stock", kind="STOCK_CHANGED",
-                warehouse_id=self.warehouse_ids[warehouse], document_type="ADJ",
-                document_number=f"ADJ-{sku}-{self.versions[key]}",
-                payload={
-                    "productId": 7, "sku": sku, "warehouseId": self.warehouse_ids[warehouse],
-                    "warehouseCode": warehouse, "deltas": {"available": str(quantity)},
-                    "levels": {"available": level}, "onHand": level, "averageCost": "2.5000",
-                    "value": "0", "positionVersion": self.versions[key], "documentType": "ADJ",
-                    "documentNumber": f"ADJ-{sku}-{self.versions[key]}", "documentLine": None,
-                    "reason": "count", "actor": self.admin.username,
-                    "postedAt": "2026-03-01T08:00:00+00:00",
-                },
-            )
+    async def adjust(self, warehouse: str, sku: str, quantity: int) -> str:
+        """Post a stock adjustment through the inventory use case; its document number."""
+        request = adjustment(sku, f"{warehouse}-A", quantity, warehouse=warehouse,
+                             unit_cost="2.5")
+        movement = await adjust_stock(self.db, self.world.keeper, request)
+        return movement.document_number
 
 
 async def open_shop(db: Database, admin: Principal) -> Shop:
-    ids = {}
-    for code in ("WH1", "WH2"):
-        ids[code] = (await create_warehouse(db, admin, WarehouseDraft(code, code))).id
-    return Shop(db, admin, await token_for(db, admin), ids, {})
+    world = await build_stock_world(db, skus=("SKU-A", "SKU-B"))
+    return Shop(db, admin, world, await token_for(db, world.keeper))
 
 
 @pytest.fixture
@@ -200,18 +187,19 @@ async def test_committed_change_is_pushed_with_levels_cause_and_cursor(
     live_server: LiveServer, shop: Shop
 ) -> None:
     async with subscribed(live_server, shop.token, warehouseCode="WH1") as stream:
-        await shop.adjust("WH1", "SKU-A", 5)
+        posted_before = datetime.now(UTC)
+        number = await shop.adjust("WH1", "SKU-A", 5)
         [change] = await stream.take(1)
     assert change["cursor"]
-    assert {k: v for k, v in change.items() if k != "cursor"} == {
-        "sku": "SKU-A", "productId": "7", "warehouseCode": "WH1",
-        "deltas": [{"bucket": "AVAILABLE", "quantity": "5"}],
-        "levels": {"onOrder": "0", "inTransit": "0", "pendingQc": "0", "available": "5",
-                   "reserved": "0", "picked": "0", "rejected": "0", "backordered": "0",
-                   "onHand": "5"},
+    assert posted_before <= datetime.fromisoformat(change["postedAt"]) <= datetime.now(UTC)
+    assert {k: v for k, v in change.items() if k not in ("cursor", "postedAt")} == {
+        "sku": "SKU-A", "productId": str(shop.world.products["SKU-A"]), "warehouseCode": "WH1",
+        "deltas": [{"bucket": "AVAILABLE", "quantity": "5.0000"}],
+        "levels": {"onOrder": "0.0000", "inTransit": "0.0000", "pendingQc": "0.0000",
+                   "available": "5.0000", "reserved": "0.0000", "picked": "0.0000",
+                   "rejected": "0.0000", "backordered": "0.0000", "onHand": "5.0000"},
         "averageCost": "2.5000", "positionVersion": 1, "documentType": "ADJ",
-        "documentNumber": "ADJ-SKU-A-1", "actor": "admin",
-        "postedAt": "2026-03-01T08:00:00+00:00",
+        "documentNumber": number, "actor": "keeper",
     }
 
 
@@ -222,8 +210,8 @@ async def test_each_change_arrives_with_its_own_levels_on_one_connection(
         await shop.adjust("WH1", "SKU-A", 5)
         await shop.adjust("WH1", "SKU-A", 5)
         first, second = await stream.take(2)
-    assert (first["levels"]["available"], first["positionVersion"]) == ("5", 1)
-    assert (second["levels"]["available"], second["positionVersion"]) == ("10", 2)
+    assert (first["levels"]["available"], first["positionVersion"]) == ("5.0000", 1)
+    assert (second["levels"]["available"], second["positionVersion"]) == ("10.0000", 2)
 
 
 async def test_only_the_chosen_warehouse_and_skus_are_pushed(
@@ -233,9 +221,10 @@ async def test_only_the_chosen_warehouse_and_skus_are_pushed(
                           skus=["SKU-A"]) as only_a:
         await shop.adjust("WH2", "SKU-A", 1)
         await shop.adjust("WH1", "SKU-B", 1)
-        await shop.adjust("WH1", "SKU-A", 1)
+        wanted = await shop.adjust("WH1", "SKU-A", 1)
         [change] = await only_a.take(1)
         assert (change["warehouseCode"], change["sku"]) == ("WH1", "SKU-A")
+        assert change["documentNumber"] == wanted
         assert await only_a.quiet()
 
 
@@ -246,14 +235,13 @@ async def test_reconnecting_with_after_replays_missed_changes_exactly_once(
         await shop.adjust("WH1", "SKU-A", 1)
         [seen] = await first_connection.take(1)
     # Disconnected: these two are only in the outbox.
-    await shop.adjust("WH1", "SKU-A", 1)
-    await shop.adjust("WH1", "SKU-B", 1)
+    posted = [await shop.adjust("WH1", "SKU-A", 1), await shop.adjust("WH1", "SKU-B", 1)]
     async with subscribed(live_server, shop.token, warehouseCode="WH1",
                           after=seen["cursor"]) as resumed:
         missed = await resumed.take(2)
-        await shop.adjust("WH1", "SKU-A", 1)
+        posted.append(await shop.adjust("WH1", "SKU-A", 1))
         live = await resumed.take(1)
-        assert docs(missed + live) == ["ADJ-SKU-A-2", "ADJ-SKU-B-1", "ADJ-SKU-A-3"]
+        assert docs(missed + live) == posted
         assert await resumed.quiet()
     # Resuming from the last cursor of the second connection finds nothing new.
     async with subscribed(live_server, shop.token, warehouseCode="WH1",
@@ -318,5 +306,5 @@ async def test_subscribers_with_other_selections_or_filters_get_their_own_answer
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     assert first == second
-    assert first["levels"]["available"] == "2"
+    assert first["levels"]["available"] == "2.0000"
     assert small == {"sku": "SKU-A", "positionVersion": 1}
