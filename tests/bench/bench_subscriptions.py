@@ -109,7 +109,7 @@ def free_port() -> int:
 async def _one_subscriber(url: str, token: str, received: list[tuple[str, float]],
                           subscribed: asyncio.Event) -> None:
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                                  max_queue=None, ping_interval=None,
+                                  max_queue=None, ping_interval=None, open_timeout=120,
                                   compression=COMPRESSION) as ws:
         await ws.send(json.dumps({"type": "connection_init",
                                   "payload": {"Authorization": f"Bearer {token}"}}))
@@ -135,15 +135,17 @@ async def _client_main(url: str, token: str, count: int, pipe: Connection) -> No
     events = [asyncio.Event() for _ in range(count)]
     tasks = []
     for index in range(count):
-        tasks.append(asyncio.create_task(
-            _one_subscriber(url, token, received[index], events[index])
-        ))
+        task = asyncio.create_task(_one_subscriber(url, token, received[index], events[index]))
+        # A subscriber that fails before its first change must not leave the bench waiting.
+        task.add_done_callback(lambda _task, ready=events[index]: ready.set())
+        tasks.append(task)
         if index % 50 == 49:
             await asyncio.sleep(0.05)
     await asyncio.gather(*(event.wait() for event in events))
-    pipe.send("connected")
+    failed = [repr(t.exception()) for t in tasks if t.done() and t.exception() is not None]
+    pipe.send(("connected", failed))
     done, _pending = await asyncio.wait(tasks, timeout=600)
-    errors = [str(t.exception()) for t in done if t.exception() is not None]
+    errors = [repr(t.exception()) for t in done if t.exception() is not None]
     pipe.send({"received": received, "errors": errors})
 
 
@@ -200,7 +202,9 @@ async def run(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
                 await asyncio.sleep(0.5)
                 for index in list(waiting):
                     if pipes[index].poll():
-                        assert pipes[index].recv() == "connected"
+                        _status, failed = pipes[index].recv()
+                        if failed:
+                            raise RuntimeError(f"{len(failed)} subscribers failed: {failed[:3]}")
                         waiting.discard(index)
             connect_seconds = time.time() - connect_started
             await asyncio.sleep(1.0)
