@@ -23,11 +23,13 @@ from schema.catalog.query import CatalogQuery
 from schema.context import CloseRequestSession
 from schema.errors import DomainErrorCodes
 from schema.event_execution import SharedEventExecutor
+from schema.inventory.mutation import InventoryMutation
+from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
 from server.config import Settings
 
-Query = merge_types("Query", (AuthQuery, CatalogQuery))
-Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation))
+Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery))
+Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation))
 Subscription = merge_types("Subscription", (InventorySubscription,))
 
 
