@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -252,3 +253,8 @@ async def revoke_token(db: Database, token: str) -> None:
         )
         if stored is not None and stored.revoked_at is None:
             stored.revoked_at = utcnow()
+
+
+async def users_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[User | None]:
+    rows = {user.id: user for user in await session.scalars(select(User).where(User.id.in_(ids)))}
+    return [rows.get(i) for i in ids]
