@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from schema.approvals.resolvers import ApprovalMutation, ApprovalQuery
 from schema.auth import AuthMutation, AuthQuery
 from schema.catalog.mutation import CatalogMutation
 from schema.catalog.query import CatalogQuery
@@ -26,11 +27,16 @@ from schema.event_execution import SharedEventExecutor
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
+from schema.purchasing.mutation import PurchasingMutation
+from schema.purchasing.query import PurchasingQuery
+from schema.purchasing.subscription import PurchasingSubscription
 from server.config import Settings
 
-Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery))
-Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation))
-Subscription = merge_types("Subscription", (InventorySubscription,))
+Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
+                             ApprovalQuery))
+Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
+                                    PurchasingMutation, ApprovalMutation))
+Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -6,14 +6,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeAlias
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 
 from schema.loaders import Loaders
 from server.auth import Principal, require_principal
 from server.config import Settings
-from server.db import Database
+from server.db import AsyncSession, Database
 from server.event_hub import EventHub
 
 

@@ -6,11 +6,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from server import auth
 from server.catalog import customers, products, supplier_items, suppliers
 from server.catalog import queries as catalog
+from server.db import AsyncSession
+from server.purchasing import queries as purchasing
 
 V = TypeVar("V")
 
@@ -58,3 +60,19 @@ class Loaders:
     @cached_property
     def salesperson(self) -> DataLoader[int, Any]:
         return self._loader(customers.salespeople_by_ids)
+
+    @cached_property
+    def user(self) -> DataLoader[int, Any]:
+        return self._loader(auth.users_by_ids)
+
+    @cached_property
+    def lines_of_order(self) -> DataLoader[int, Any]:
+        return self._loader(purchasing.lines_by_order_ids)
+
+    @cached_property
+    def notices_of_order(self) -> DataLoader[int, Any]:
+        return self._loader(purchasing.notices_by_order_ids)
+
+    @cached_property
+    def approval_trail_of_order(self) -> DataLoader[int, Any]:
+        return self._loader(purchasing.approval_trails_by_order_ids)

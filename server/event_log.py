@@ -93,6 +93,9 @@ class EventFilter:
     kinds: frozenset[str] | None = None
     warehouse_id: int | None = None
     skus: frozenset[str] | None = None
+    document_numbers: frozenset[str] | None = None
+    # Whole-number payload fields that must equal a value, e.g. (("approverId", 7),).
+    payload_ids: tuple[tuple[str, int], ...] = ()
 
     def matches(self, event: StoredEvent) -> bool:
         return (
@@ -100,6 +103,8 @@ class EventFilter:
             and (self.kinds is None or event.kind in self.kinds)
             and (self.warehouse_id is None or event.warehouse_id == self.warehouse_id)
             and (self.skus is None or event.payload.get("sku") in self.skus)
+            and (self.document_numbers is None or event.document_number in self.document_numbers)
+            and all(event.payload.get(key) == value for key, value in self.payload_ids)
         )
 
     def where(self) -> list[ColumnElement[bool]]:
@@ -110,6 +115,9 @@ class EventFilter:
             clauses.append(Event.warehouse_id == self.warehouse_id)
         if self.skus is not None:
             clauses.append(Event.payload["sku"].as_string().in_(sorted(self.skus)))
+        if self.document_numbers is not None:
+            clauses.append(Event.document_number.in_(sorted(self.document_numbers)))
+        clauses.extend(Event.payload[key].as_integer() == value for key, value in self.payload_ids)
         return clauses
 
 

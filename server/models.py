@@ -1,9 +1,11 @@
 """Imports every area's tables so that ``Base.metadata`` is complete (alembic, drift test)."""
 
 from server import auth, events, idempotency, numbering
+from server.approvals import models as approval_models
 from server.catalog import models as catalog_models
 from server.db import Base
 from server.inventory import models as inventory_models
+from server.purchasing import models as purchasing_models
 
-__all__ = ["Base", "auth", "catalog_models", "events", "idempotency", "inventory_models",
-           "numbering"]
+__all__ = ["Base", "approval_models", "auth", "catalog_models", "events", "idempotency",
+           "inventory_models", "numbering", "purchasing_models"]

@@ -132,16 +132,19 @@ def client(url: str, token: str | None) -> Client:
 class Subscription:
     """A subscription running in its own task; ``take`` waits for changes without cancelling it."""
 
-    def __init__(self, url: str, token: str | None, variables: dict[str, Any]) -> None:
+    def __init__(self, url: str, token: str | None, variables: dict[str, Any],
+                 document: str = STOCK_CHANGED, field: str = "stockChanged") -> None:
         self.received: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
+        self.document = document
+        self.field = field
         self.task = asyncio.create_task(self._run(url, token, variables))
 
     async def _run(self, url: str, token: str | None, variables: dict[str, Any]) -> None:
         try:
             async with client(url, token) as session:
-                request = GraphQLRequest(STOCK_CHANGED, variable_values=variables)
+                request = GraphQLRequest(self.document, variable_values=variables)
                 async for result in session.subscribe(request):
-                    self.received.put_nowait(result["stockChanged"])
+                    self.received.put_nowait(result[self.field])
         except Exception as error:
             self.received.put_nowait(error)
 
@@ -168,10 +171,10 @@ class Subscription:
 
 
 @contextlib.asynccontextmanager
-async def subscribed(server: LiveServer, token: str | None,
-                     **variables: Any) -> AsyncIterator[Subscription]:
+async def subscribed(server: LiveServer, token: str | None, *, document: str = STOCK_CHANGED,
+                     field: str = "stockChanged", **variables: Any) -> AsyncIterator[Subscription]:
     before = server.hub.subscriber_count
-    subscription = Subscription(server.url, token, variables)
+    subscription = Subscription(server.url, token, variables, document, field)
     try:
         await server.until_subscribers(before + 1)
         yield subscription

@@ -1,0 +1,1 @@
+"""GraphQL contract for approval policies and tasks."""

@@ -1,0 +1,1 @@
+"""GraphQL contract for purchasing: orders, supplier confirmations, shipping notices."""

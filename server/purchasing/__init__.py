@@ -1,0 +1,1 @@
+"""Purchasing: purchase orders through approval to the supplier, confirmations, shipping notices."""

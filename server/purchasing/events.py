@@ -1,0 +1,27 @@
+"""The ``purchase_order`` events everyone concerned listens to (purchasers, approvers, supplier)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import Principal
+from server.events import record_event
+from server.purchasing.models import PurchaseOrder
+
+TOPIC = "purchase_order"
+
+
+async def order_event(
+    session: AsyncSession, order: PurchaseOrder, kind: str, actor: Principal, **details: Any
+) -> None:
+    await record_event(
+        session, topic=TOPIC, kind=kind, warehouse_id=order.warehouse_id,
+        document_type="PO", document_number=order.number,
+        payload={"number": order.number, "state": order.state, "version": order.version,
+                 "supplierId": order.supplier_id, "totalAmount": str(order.total_amount),
+                 # 1 once the supplier can see the order: only then may its users follow it.
+                 "sentToSupplier": int(order.sent_at is not None),
+                 "actor": actor.username, **details},
+    )
