@@ -16,6 +16,7 @@ from server.db import Database, utcnow
 from server.errors import DomainError
 from server.inventory.models import Bucket, StockPosition
 from server.purchasing import orders, portal
+from server.purchasing.models import PurchaseOrder
 from server.purchasing.orders import OrderChanges, OrderDraft
 from server.purchasing.rules import LineDraft
 from server.purchasing.states import PoState
@@ -46,6 +47,15 @@ async def pending_task(db: Database, world: World, username: str) -> int:
         tasks = await approvals.tasks_of(session, world[username])
     assert len(tasks) == 1, tasks
     return tasks[0][0].id
+
+
+async def approved_order(db: Database, world: World, units: int) -> PurchaseOrder:
+    """An order of P1 from S1 that the manager approved (so sent to the supplier)."""
+    order = await orders.create_purchase_order(db, world["purchaser"], order_of(units))
+    await orders.submit_purchase_order(db, world["purchaser"], order.number)
+    await approvals.decide(db, world["manager"], await pending_task(db, world, "manager"),
+                           True, None)
+    return order
 
 
 def order_of(amount_units: int) -> OrderDraft:
@@ -160,10 +170,7 @@ async def test_self_approval_is_refused(db: Database, world: World) -> None:
 async def test_editing_beyond_the_approved_amount_sends_it_back(
     db: Database, world: World
 ) -> None:
-    order = await orders.create_purchase_order(db, world["purchaser"], order_of(100))
-    await orders.submit_purchase_order(db, world["purchaser"], order.number)
-    await approvals.decide(db, world["manager"], await pending_task(db, world, "manager"),
-                           True, None)
+    order = await approved_order(db, world, 100)
     smaller = await orders.update_purchase_order(db, world["purchaser"], OrderChanges(
         order.number, lines=[LineDraft("P1", Decimal(80))], line_numbers=[1]))
     assert smaller.state == PoState.SENT
@@ -193,10 +200,7 @@ async def test_stale_version_and_bad_transitions_are_typed_errors(
 
 
 async def test_cancel_releases_what_was_on_order(db: Database, world: World) -> None:
-    order = await orders.create_purchase_order(db, world["purchaser"], order_of(10))
-    await orders.submit_purchase_order(db, world["purchaser"], order.number)
-    await approvals.decide(db, world["manager"], await pending_task(db, world, "manager"),
-                           True, None)
+    order = await approved_order(db, world, 10)
     assert await level(db, "P1", Bucket.ON_ORDER) == Decimal(10)
     cancelled = await orders.cancel_purchase_order(db, world["purchaser"], order.number,
                                                    "customer withdrew")
@@ -205,10 +209,7 @@ async def test_cancel_releases_what_was_on_order(db: Database, world: World) -> 
 
 
 async def test_over_shipment_beyond_tolerance_is_refused(db: Database, world: World) -> None:
-    order = await orders.create_purchase_order(db, world["purchaser"], order_of(100))
-    await orders.submit_purchase_order(db, world["purchaser"], order.number)
-    await approvals.decide(db, world["manager"], await pending_task(db, world, "manager"),
-                           True, None)
+    order = await approved_order(db, world, 100)
     with pytest.raises(DomainError) as over:
         await portal.create_shipment_notice(db, world["s1"], portal.NoticeDraft(
             order.number, [portal.NoticeLine(1, Decimal(106))]))
@@ -220,10 +221,7 @@ async def test_over_shipment_beyond_tolerance_is_refused(db: Database, world: Wo
 
 
 async def test_another_suppliers_order_is_not_found(db: Database, world: World) -> None:
-    order = await orders.create_purchase_order(db, world["purchaser"], order_of(10))
-    await orders.submit_purchase_order(db, world["purchaser"], order.number)
-    await approvals.decide(db, world["manager"], await pending_task(db, world, "manager"),
-                           True, None)
+    order = await approved_order(db, world, 10)
     for action in (
         portal.confirm_purchase_order(db, world["s2"], order.number, [
             portal.LineConfirmation(1, Decimal(10), utcnow().date())]),
