@@ -82,7 +82,10 @@ def serve(
             prepare_demo(settings)
     shown_host = "127.0.0.1" if host in WILDCARD_HOSTS else host
     console.print(f"GraphiQL: http://{shown_host}:{port}/graphql", highlight=False)
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # Stock events are small JSON pushed to many clients at once: compressing each frame per
+    # connection costs more server CPU than it saves on the wire.
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
+                ws_per_message_deflate=False)
 
 
 @db_app.command("upgrade")
