@@ -49,12 +49,17 @@ class Http:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def __call__(self, query: str, token: str, **variables: Any) -> dict[str, Any]:
+    async def raw(self, query: str, token: str, **variables: Any) -> dict[str, Any]:
         response = await self.http.post("/graphql", json={"query": query, "variables": variables},
                                          headers={"Authorization": f"Bearer {token}"})
         body: dict[str, Any] = response.json()
+        return body
+
+    async def __call__(self, query: str, token: str, **variables: Any) -> dict[str, Any]:
+        body = await self.raw(query, token, **variables)
         assert "errors" not in body, body
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
 
 
 @pytest.fixture
@@ -179,8 +184,29 @@ async def test_another_supplier_sees_and_changes_nothing(
     ]:
         errors = (await api(mutation, other, **variables))[field]["userErrors"]
         assert errors and errors[0]["code"] in {"NOT_FOUND", "FORBIDDEN"}, (field, errors)
+    forbidden = [
+        (CREATE, {"input": {"supplierCode": "S1", "warehouseCode": "WH1",
+                            "lines": [{"sku": "P1", "quantity": "1"}]}}, "createPurchaseOrder"),
+        (DECIDE, {"id": str(task.id)}, "decideApproval"),
+        ("""mutation { setApprovalPolicy(input: {documentType: "PURCHASE_ORDER", steps: [
+            {name: "x", mode: ANY, roles: [PURCHASER]}]}) { userErrors { code } } }""", {},
+         "setApprovalPolicy"),
+    ]
+    for mutation, variables, field in forbidden:
+        errors = (await api(mutation, other, **variables))[field]["userErrors"]
+        assert errors and errors[0]["code"] in {"NOT_FOUND", "FORBIDDEN"}, (field, errors)
+    for query in ("{ approvalPolicies { version } }", "{ approvalTasks { id } }"):
+        refused = await api.raw(query, other)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", query
+
+    async with subscribed(live_server, other, document=PO_EVENTS, field="purchaseOrderEvents",
+                          numbers=[number]) as snooping:
+        confirmed = await api(CONFIRM, await token_for(db, world["s1"]), input={
+            "number": number, "lines": [{"lineNo": 1, "quantity": "5", "deliveryDate": today}]})
+        assert confirmed["confirmPurchaseOrder"]["userErrors"] == []
+        assert await snooping.quiet(), "supplier B saw an event of supplier A's order"
     state = (await api(ORDER, purchaser, number=number))["purchaseOrder"]
-    assert state["state"] == "SENT" and state["lines"][0]["shippedQuantity"] == "0.0000"
+    assert state["state"] == "CONFIRMED" and state["lines"][0]["shippedQuantity"] == "0.0000"
 
 
 async def test_100_concurrent_orders_get_distinct_numbers(
