@@ -134,7 +134,8 @@ class EventHub:
             )
             self._tasks.append(asyncio.create_task(self.listener.run(), name="event-listener"))
             try:
-                await asyncio.wait_for(self.listener.wait_connected(), self.settings.start_timeout)
+                async with asyncio.timeout(self.settings.start_timeout):
+                    await self.listener.wait_connected()
             except TimeoutError:
                 await self.stop()
                 raise HubStopped(
@@ -149,10 +150,13 @@ class EventHub:
             self._unregister()
             self._unregister = None
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+            # Cancel again until it ends: a cancellation that lands while an await inside the
+            # task is completing can be lost, and shutdown must not hang on it.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1)
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                task.result()
         self._tasks.clear()
         for subscriber in list(self._subscribers):
             subscriber.close(HubStopped("the server is shutting down; resume from your cursor"))
@@ -200,8 +204,11 @@ class EventHub:
                 await self._wait(self.settings.safety_poll)
 
     async def _wait(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+        # races with the wake-up, and stop() would then wait for this task forever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         # Cleared before reading, so a wake-up arriving during the read causes another read.
         self._wake.clear()
 
