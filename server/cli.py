@@ -83,9 +83,10 @@ def serve(
     shown_host = "127.0.0.1" if host in WILDCARD_HOSTS else host
     console.print(f"GraphiQL: http://{shown_host}:{port}/graphql", highlight=False)
     # Stock events are small JSON pushed to many clients at once: compressing each frame per
-    # connection costs more server CPU than it saves on the wire.
+    # connection costs more server CPU than it saves on the wire, and the sans-I/O websockets
+    # protocol sends a burst with less overhead (tests/bench/bench_subscriptions.py).
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                ws_per_message_deflate=False)
+                ws="websockets-sansio", ws_per_message_deflate=False)
 
 
 @db_app.command("upgrade")
