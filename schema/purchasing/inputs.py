@@ -89,3 +89,11 @@ class CreateShipmentNoticeInput:
     carrier: str = ""
     tracking_number: str = ""
     expected_arrival: date | None = None
+
+
+@strawberry.input
+class ClosePurchaseOrderLineInput:
+    number: str
+    line_no: int
+    reason: str
+    based_on_version: int | None = None

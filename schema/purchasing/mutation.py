@@ -8,6 +8,7 @@ from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.purchasing.inputs import (
     CancelPurchaseOrderInput,
+    ClosePurchaseOrderLineInput,
     ConfirmPurchaseOrderInput,
     CreatePurchaseOrderInput,
     CreateShipmentNoticeInput,
@@ -73,6 +74,15 @@ class PurchasingMutation:
     ) -> PurchaseOrderPayload:
         return _payload(*await attempt(lambda: orders.cancel_purchase_order(
             info.context.db, info.context.user(), input.number, input.reason,
+            input.based_on_version)))
+
+    @strawberry.mutation(description="Expect nothing more on a line (closing it short): what it "
+                                     "still has on order is released.")
+    async def close_purchase_order_line(
+        self, info: Info, input: ClosePurchaseOrderLineInput
+    ) -> PurchaseOrderPayload:
+        return _payload(*await attempt(lambda: orders.close_line_short(
+            info.context.db, info.context.user(), input.number, input.line_no, input.reason,
             input.based_on_version)))
 
     @strawberry.mutation(description="Supplier: confirm quantities and delivery dates per line.")

@@ -17,7 +17,7 @@ from server.auth import Principal, Role
 from server.catalog.models import Product, Supplier, SupplierItem, Warehouse
 from server.catalog.rules import code_problem, raise_problems
 from server.db import Database, utcnow
-from server.errors import DomainError, InvalidInput, NotFound, Problem
+from server.errors import DomainError, InvalidInput, InvalidState, NotFound, Problem
 from server.numbering import next_number
 from server.purchasing import stock
 from server.purchasing.events import order_event
@@ -178,6 +178,37 @@ async def cancel_purchase_order(
         order.version += 1
         await stock.post_on_order_changes(session, order, before, principal)
         await order_event(session, order, "PO_CANCELLED", principal, reason=reason.strip())
+        return order
+
+
+async def close_line_short(
+    db: Database, principal: Principal, number: str, line_no: int, reason: str,
+    based_on_version: int | None = None,
+) -> PurchaseOrder:
+    """Expect nothing more on a line: what it still had on order is released. When no open line
+    is left, the order is closed."""
+    principal.require(*PURCHASERS)
+    if not reason.strip():
+        raise InvalidInput("give a reason for closing the line short", field="reason")
+    async with db.transaction() as session:
+        order = await load_order(session, number, lock=True)
+        check_version(order, based_on_version)
+        check_allowed(PoAction.CLOSE, PoState(order.state), order.number)
+        line = next((line for line in order.lines if line.line_no == line_no), None)
+        if line is None:
+            raise NotFound(f"{order.number} has no line {line_no}", field="lineNo")
+        if line.closed:
+            raise InvalidState(f"line {line_no} of {order.number} is already closed",
+                               field="lineNo", code="LINE_CLOSED")
+        before = stock.on_order_snapshot(order)
+        line.closed = True
+        if all(line.closed for line in order.lines):
+            order.state = PoState.CLOSED.value
+            order.closed_at = utcnow()
+        order.version += 1
+        await stock.post_on_order_changes(session, order, before, principal)
+        await order_event(session, order, "PO_LINE_CLOSED", principal, line=line_no,
+                          reason=reason.strip())
         return order
 
 

@@ -232,3 +232,20 @@ async def test_another_suppliers_order_is_not_found(db: Database, world: World) 
         with pytest.raises(DomainError) as hidden:
             await action
         assert hidden.value.problems[0].code == "NOT_FOUND"
+
+
+async def test_closing_a_line_short_releases_the_rest_and_closes_the_order(
+    db: Database, world: World
+) -> None:
+    order = await approved_order(db, world, 100)
+    await portal.create_shipment_notice(db, world["s1"], portal.NoticeDraft(
+        order.number, [portal.NoticeLine(1, Decimal(60))]))
+    assert await level(db, "P1", Bucket.ON_ORDER) == Decimal(40)
+    closed = await orders.close_line_short(db, world["purchaser"], order.number, 1,
+                                           "supplier out of stock")
+    assert closed.state == PoState.CLOSED
+    assert await level(db, "P1", Bucket.ON_ORDER) == 0
+    assert await level(db, "P1", Bucket.IN_TRANSIT) == Decimal(60)
+    with pytest.raises(DomainError) as again:
+        await orders.close_line_short(db, world["purchaser"], order.number, 1, "again")
+    assert again.value.problems[0].code == "INVALID_STATE"
