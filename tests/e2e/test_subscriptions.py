@@ -28,6 +28,7 @@ from server.event_hub import EventHub
 from server.inventory.service import adjust_stock
 from tests.conftest import UserFactory
 from tests.e2e.conftest import token_for
+from tests.inbox import Inbox
 from tests.stock_setup import StockWorld, adjustment, build_stock_world
 
 STOCK_CHANGED = """
@@ -129,45 +130,20 @@ def client(url: str, token: str | None) -> Client:
     return Client(transport=transport)
 
 
-class Subscription:
-    """A subscription running in its own task; ``take`` waits for changes without cancelling it."""
+class Subscription(Inbox[dict[str, Any]]):
+    """A GraphQL subscription over WebSocket, collected in a task of its own."""
 
     def __init__(self, url: str, token: str | None, variables: dict[str, Any],
                  document: str = STOCK_CHANGED, field: str = "stockChanged") -> None:
-        self.received: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue()
-        self.document = document
-        self.field = field
-        self.task = asyncio.create_task(self._run(url, token, variables))
+        super().__init__(self._results(url, token, variables, document, field))
 
-    async def _run(self, url: str, token: str | None, variables: dict[str, Any]) -> None:
-        try:
-            async with client(url, token) as session:
-                request = GraphQLRequest(self.document, variable_values=variables)
-                async for result in session.subscribe(request):
-                    self.received.put_nowait(result[self.field])
-        except Exception as error:
-            self.received.put_nowait(error)
-
-    async def take(self, count: int, within: float = 5.0) -> list[dict[str, Any]]:
-        async def collect() -> list[dict[str, Any]]:
-            changes = []
-            for _ in range(count):
-                item = await self.received.get()
-                if isinstance(item, BaseException):
-                    raise item
-                changes.append(item)
-            return changes
-
-        return await asyncio.wait_for(collect(), within)
-
-    async def quiet(self, wait: float = 0.4) -> bool:
-        await asyncio.sleep(wait)
-        return self.received.empty()
-
-    async def close(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+    @staticmethod
+    async def _results(url: str, token: str | None, variables: dict[str, Any], document: str,
+                       field: str) -> AsyncIterator[dict[str, Any]]:
+        async with client(url, token) as session:
+            request = GraphQLRequest(document, variable_values=variables)
+            async for result in session.subscribe(request):
+                yield result[field]
 
 
 @contextlib.asynccontextmanager

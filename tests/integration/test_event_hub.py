@@ -15,6 +15,7 @@ from server.event_listener import APPLICATION_NAME
 from server.event_log import EventFilter, Position, StoredEvent
 from server.event_stream import follow
 from server.events import record_event
+from tests.inbox import Inbox as BaseInbox
 
 # Long enough that only a wake-up (commit hook or NOTIFY) can explain a prompt delivery.
 NO_SAFETY_POLL = HubSettings(safety_poll=60.0)
@@ -39,43 +40,15 @@ async def post(db: Database, *events: tuple[int, str], topic: str = "stock") -> 
                                warehouse_id=warehouse_id, payload={"sku": sku})
 
 
-class Inbox:
-    """Drains a stream in a task of its own, so waiting with a timeout never cancels (and so
-    ends) the stream itself."""
+class Inbox(BaseInbox[StoredEvent]):
+    """An inbox over a hub subscriber or a replay-then-live stream, closing the stream too."""
 
     def __init__(self, stream: Subscriber | AsyncIterator[StoredEvent]) -> None:
         self.stream = stream
-        self.received: asyncio.Queue[StoredEvent | BaseException] = asyncio.Queue()
-        self.task = asyncio.create_task(self._drain())
-
-    async def _drain(self) -> None:
-        try:
-            async for event in self.stream:
-                self.received.put_nowait(event)
-        except Exception as error:
-            self.received.put_nowait(error)
-
-    async def take(self, count: int, within: float = 5.0) -> list[StoredEvent]:
-        async def collect() -> list[StoredEvent]:
-            events = []
-            for _ in range(count):
-                item = await self.received.get()
-                if isinstance(item, BaseException):
-                    raise item
-                events.append(item)
-            return events
-
-        return await asyncio.wait_for(collect(), within)
-
-    async def quiet(self, wait: float = 0.3) -> bool:
-        """True when nothing more arrives within ``wait`` seconds."""
-        await asyncio.sleep(wait)
-        return self.received.empty()
+        super().__init__(stream)
 
     async def close(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await super().close()
         if not isinstance(self.stream, Subscriber):
             await self.stream.aclose()  # type: ignore[attr-defined]
 
