@@ -1,0 +1,1 @@
+"""Receiving: barcode resolution, goods receipts, quality inspection and putaway."""
