@@ -1,0 +1,186 @@
+"""The warehouse to-do list: QC and putaway tasks opened by receipts and inspections, advanced by
+decisions and putaways, each change told as a ``warehouse_task`` event in its transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import Principal
+from server.catalog.models import Location, LocationType, Product, Warehouse
+from server.catalog.queries import PageRequest
+from server.db import utcnow
+from server.errors import NotFound
+from server.events import record_event
+from server.inventory.models import Bucket, StockQuant
+from server.pagination import Page, paginate
+from server.receiving.models import Receipt, ReceiptLine, TaskKind, TaskStatus, WarehouseTask
+from server.receiving.task_rules import BinStock, EmptyBin, suggest_bins
+
+TOPIC = "warehouse_task"
+TASK_CREATED = "TASK_CREATED"
+TASK_UPDATED = "TASK_UPDATED"
+TASK_DONE = "TASK_DONE"
+RECEIPT_DOCUMENT = "GR"
+
+
+async def task_event(session: AsyncSession, task: WarehouseTask, kind: str, sku: str) -> None:
+    """Tell the warehouse's to-do screens that ``task`` appeared, moved on or finished."""
+    await record_event(
+        session, topic=TOPIC, kind=kind, warehouse_id=task.warehouse_id,
+        document_type=RECEIPT_DOCUMENT, document_number=task.document_number,
+        payload={"taskId": task.id, "kind": task.kind, "status": task.status, "sku": sku,
+                 "quantity": str(task.quantity), "doneQuantity": str(task.done_quantity)},
+    )
+
+
+async def suggested_bins(
+    session: AsyncSession, warehouse_id: int, product_ids: Sequence[int]
+) -> dict[int, int | None]:
+    """Where to put each product away in the warehouse (see ``suggest_bins``)."""
+    storage = (Location.warehouse_id == warehouse_id, Location.type == LocationType.STORAGE.value,
+               Location.active.is_(True))
+    holding: dict[int, list[BinStock]] = defaultdict(list)
+    held = (
+        select(StockQuant.product_id, Location.id, Location.code, func.sum(StockQuant.quantity))
+        .join(Location, Location.id == StockQuant.location_id)
+        .where(StockQuant.product_id.in_(product_ids), StockQuant.quantity > 0, *storage)
+        .group_by(StockQuant.product_id, Location.id, Location.code)
+    )
+    for product_id, location_id, code, quantity in await session.execute(held):
+        holding[product_id].append(BinStock(location_id, code, quantity))
+    occupied = exists().where(StockQuant.location_id == Location.id, StockQuant.quantity > 0)
+    empty_bins = dict((await session.execute(
+        select(Location.id, Location.code).where(*storage, ~occupied)
+    )).all())
+    promised: dict[int, set[int]] = defaultdict(set)
+    open_putaways = select(WarehouseTask.suggested_location_id, WarehouseTask.product_id).where(
+        WarehouseTask.warehouse_id == warehouse_id, WarehouseTask.kind == TaskKind.PUTAWAY.value,
+        WarehouseTask.status == TaskStatus.OPEN.value,
+        WarehouseTask.suggested_location_id.in_(list(empty_bins)),
+    )
+    for location_id, product_id in await session.execute(open_putaways):
+        promised[location_id].add(product_id)
+    empty = [EmptyBin(i, code, frozenset(promised[i])) for i, code in empty_bins.items()]
+    return suggest_bins(product_ids, holding, empty)
+
+
+async def open_receipt_tasks(
+    session: AsyncSession, receipt: Receipt, lines: list[ReceiptLine],
+    products: dict[int, Product], actor: Principal,
+) -> None:
+    """In the receipt's transaction: a QC task per line received into pending_qc, a putaway
+    task (with a suggested bin) per line received straight to available."""
+    del actor  # tasks belong to the warehouse, not to whoever received
+    to_store = [line.product_id for line in lines if line.bucket == Bucket.AVAILABLE.value]
+    bins = await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
+    tasks = []
+    for line in lines:
+        putaway = line.bucket == Bucket.AVAILABLE.value
+        tasks.append(WarehouseTask(
+            kind=(TaskKind.PUTAWAY if putaway else TaskKind.QC).value,
+            status=TaskStatus.OPEN.value, warehouse_id=receipt.warehouse_id,
+            product_id=line.product_id, lot=line.lot, location_id=receipt.location_id,
+            bucket=line.bucket,
+            suggested_location_id=bins.get(line.product_id) if putaway else None,
+            quantity=line.quantity, done_quantity=Decimal(0), receipt_line_id=line.id,
+            document_number=receipt.number, created_at=utcnow(),
+        ))
+    session.add_all(tasks)
+    await session.flush()
+    for task in tasks:
+        await task_event(session, task, TASK_CREATED, products[task.product_id].sku)
+
+
+async def open_putaway_task(
+    session: AsyncSession, source: WarehouseTask, quantity: Decimal, sku: str
+) -> WarehouseTask:
+    """After an inspection accepted ``quantity`` of a QC task's stock: put it away."""
+    bins = await suggested_bins(session, source.warehouse_id, [source.product_id])
+    task = WarehouseTask(
+        kind=TaskKind.PUTAWAY.value, status=TaskStatus.OPEN.value,
+        warehouse_id=source.warehouse_id, product_id=source.product_id, lot=source.lot,
+        location_id=source.location_id, bucket=Bucket.AVAILABLE.value,
+        suggested_location_id=bins[source.product_id], quantity=quantity,
+        done_quantity=Decimal(0), receipt_line_id=source.receipt_line_id,
+        document_number=source.document_number, created_at=utcnow(),
+    )
+    session.add(task)
+    await session.flush()
+    await task_event(session, task, TASK_CREATED, sku)
+    return task
+
+
+async def progress(
+    session: AsyncSession, task: WarehouseTask, quantity: Decimal, sku: str
+) -> None:
+    """Count ``quantity`` more as done on ``task`` (locked by the caller), finishing it when
+    nothing remains."""
+    task.done_quantity += quantity
+    if task.done_quantity >= task.quantity:
+        task.status = TaskStatus.DONE.value
+        task.completed_at = utcnow()
+    await session.flush()
+    await task_event(session, task, TASK_DONE if task.status == TaskStatus.DONE.value
+                     else TASK_UPDATED, sku)
+
+
+async def lock_task(session: AsyncSession, task_id: int) -> WarehouseTask:
+    task = await session.scalar(
+        select(WarehouseTask).where(WarehouseTask.id == task_id).with_for_update()
+    )
+    if task is None:
+        raise NotFound(f"no warehouse task {task_id}", field="taskId")
+    return task
+
+
+async def open_putaways_at(
+    session: AsyncSession, warehouse_id: int, product_id: int, lot: str, location_id: int
+) -> list[WarehouseTask]:
+    """The open putaway tasks for this stock, oldest first, locked for advancing."""
+    return list(await session.scalars(
+        select(WarehouseTask)
+        .where(WarehouseTask.warehouse_id == warehouse_id, WarehouseTask.product_id == product_id,
+               WarehouseTask.lot == lot, WarehouseTask.location_id == location_id,
+               WarehouseTask.kind == TaskKind.PUTAWAY.value,
+               WarehouseTask.status == TaskStatus.OPEN.value)
+        .order_by(WarehouseTask.created_at, WarehouseTask.id)
+        .with_for_update()
+    ))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    warehouse_code: str
+    kinds: Sequence[TaskKind] | None = None
+    status: TaskStatus | None = TaskStatus.OPEN
+
+
+async def warehouse_tasks(
+    session: AsyncSession, principal: Principal, where: TaskFilter, page: PageRequest
+) -> Page[WarehouseTask]:
+    """A warehouse's tasks, oldest first, narrowed to kinds and a status (None: any)."""
+    principal.require_internal()
+    warehouse_id = await session.scalar(
+        select(Warehouse.id).where(Warehouse.code == where.warehouse_code)
+    )
+    if warehouse_id is None:
+        raise NotFound(f"no warehouse with code {where.warehouse_code!r}", field="warehouseCode")
+    stmt = select(WarehouseTask).where(WarehouseTask.warehouse_id == warehouse_id)
+    if where.kinds:
+        stmt = stmt.where(WarehouseTask.kind.in_([kind.value for kind in where.kinds]))
+    if where.status is not None:
+        stmt = stmt.where(WarehouseTask.status == where.status.value)
+    return await paginate(session, stmt, WarehouseTask.id, first=page.first, after=page.after,
+                          max_page_size=page.max_page_size)
+
+
+async def tasks_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, WarehouseTask]:
+    return {task.id: task for task in await session.scalars(
+        select(WarehouseTask).where(WarehouseTask.id.in_(list(ids)))
+    )}
