@@ -34,6 +34,10 @@ class Loaders:
         return self._loader(catalog.warehouses_by_ids)
 
     @cached_property
+    def location(self) -> DataLoader[int, Any]:
+        return self._loader(catalog.locations_by_ids)
+
+    @cached_property
     def locations_of_warehouse(self) -> DataLoader[int, Any]:
         return self._loader(catalog.locations_by_warehouse_ids)
 

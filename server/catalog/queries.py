@@ -69,6 +69,12 @@ async def warehouses_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[W
     return [rows.get(i) for i in ids]
 
 
+async def locations_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Location | None]:
+    stmt = select(Location).where(Location.id.in_(ids))
+    rows = {location.id: location for location in await session.scalars(stmt)}
+    return [rows.get(i) for i in ids]
+
+
 async def locations_by_warehouse_ids(
     session: AsyncSession, ids: Sequence[int]
 ) -> list[list[Location]]:
