@@ -6,9 +6,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from server.catalog.models import LocationType
 from server.errors import Problem
-from server.inventory.moves import amount_problem
+from server.idempotency import key_problem
+from server.inventory.moves import MAX_LOT_LENGTH, amount_problem
+from server.inventory.rules import lot_of
 from server.receiving.models import InspectionResult
+
+
+def plain(quantity: Decimal) -> str:
+    """A quantity as people write it in a message: 3, not 3.0000."""
+    return format(quantity.normalize(), "f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +109,8 @@ def over_inspection_problem(decision: Decision, remaining: Decimal) -> Problem |
     decided = decision.accepted + decision.rejected
     if decided <= remaining:
         return None
-    return Problem("OVER_INSPECTION", f"only {remaining} remain to be inspected on this task "
-                   f"(decided {decided})", "acceptedQuantity")
+    return Problem("OVER_INSPECTION", f"only {plain(remaining)} remain to be inspected on this "
+                   f"task (decided {plain(decided)})", "acceptedQuantity")
 
 
 def advance(remaining_per_task: Sequence[Decimal], quantity: Decimal) -> list[Decimal]:
@@ -115,3 +123,57 @@ def advance(remaining_per_task: Sequence[Decimal], quantity: Decimal) -> list[De
         taken.append(share)
         left -= share
     return taken
+
+
+@dataclass(frozen=True, slots=True)
+class PutawayRequest:
+    """Carry available stock from where it lies to the bin whose barcode was scanned."""
+
+    sku: str
+    from_location_code: str
+    to_location_barcode: str
+    quantity: Decimal
+    idempotency_key: str
+    lot: str | None = None
+    warehouse_code: str | None = None
+
+
+def putaway_problems(request: PutawayRequest) -> list[Problem]:
+    problems = [
+        amount_problem(request.quantity, "quantity"),
+        key_problem(request.idempotency_key),
+    ]
+    if request.quantity.is_finite() and request.quantity <= 0:
+        problems.append(Problem("INVALID_INPUT", f"quantity must be greater than 0 (got "
+                                f"{request.quantity})", "quantity"))
+    if len(lot_of(request.lot)) > MAX_LOT_LENGTH:
+        problems.append(Problem("INVALID_INPUT", f"lot may have at most {MAX_LOT_LENGTH} "
+                                "characters", "lot"))
+    if request.from_location_code == request.to_location_barcode:
+        problems.append(Problem("INVALID_LOCATION", f"the stock already lies in "
+                                f"{request.to_location_barcode}", "toLocationBarcode"))
+    return [p for p in problems if p is not None]
+
+
+PUTAWAY_TARGETS = frozenset({LocationType.STORAGE, LocationType.STAGING})
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    code: str
+    type: str
+    active: bool
+    warehouse_id: int
+
+
+def putaway_target_problem(target: Bin, warehouse_id: int, warehouse_code: str) -> Problem | None:
+    """Stock is put away only into an active storage or staging bin of its own warehouse."""
+    if target.warehouse_id != warehouse_id:
+        message = f"bin {target.code} is not in warehouse {warehouse_code}"
+    elif target.type not in PUTAWAY_TARGETS:
+        message = f"bin {target.code} is a {target.type} location, not a storage or staging bin"
+    elif not target.active:
+        message = f"bin {target.code} is inactive"
+    else:
+        return None
+    return Problem("INVALID_LOCATION", message, "toLocationBarcode")

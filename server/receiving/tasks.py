@@ -18,6 +18,7 @@ from server.db import utcnow
 from server.errors import NotFound
 from server.events import record_event
 from server.inventory.models import Bucket, StockQuant
+from server.inventory.valuation import round4
 from server.pagination import Page, paginate
 from server.receiving.models import Receipt, ReceiptLine, TaskKind, TaskStatus, WarehouseTask
 from server.receiving.task_rules import BinStock, EmptyBin, suggest_bins
@@ -35,7 +36,8 @@ async def task_event(session: AsyncSession, task: WarehouseTask, kind: str, sku:
         session, topic=TOPIC, kind=kind, warehouse_id=task.warehouse_id,
         document_type=RECEIPT_DOCUMENT, document_number=task.document_number,
         payload={"taskId": task.id, "kind": task.kind, "status": task.status, "sku": sku,
-                 "quantity": str(task.quantity), "doneQuantity": str(task.done_quantity)},
+                 "quantity": str(round4(task.quantity)),
+                 "doneQuantity": str(round4(task.done_quantity))},
     )
 
 
