@@ -30,12 +30,14 @@ from schema.inventory.subscription import InventorySubscription
 from schema.purchasing.mutation import PurchasingMutation
 from schema.purchasing.query import PurchasingQuery
 from schema.purchasing.subscription import PurchasingSubscription
+from schema.receiving.barcodes import BarcodeQuery
+from schema.receiving.receipts import ReceiptMutation, ReceiptQuery
 from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
-                             ApprovalQuery))
+                             ApprovalQuery, BarcodeQuery, ReceiptQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
-                                    PurchasingMutation, ApprovalMutation))
+                                    PurchasingMutation, ApprovalMutation, ReceiptMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription))
 
 

@@ -63,7 +63,8 @@ async def load_order(
     stmt = (select(PurchaseOrder).where(PurchaseOrder.number == number)
             .options(selectinload(PurchaseOrder.lines)))
     if lock:
-        stmt = stmt.with_for_update()
+        # Refresh rows read before the lock was granted: another transaction may have changed them.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     order = await session.scalar(stmt)
     if order is None:
         raise NotFound(f"no purchase order {number!r}", field=field)

@@ -45,7 +45,8 @@ _ALLOWED: dict[PoAction, frozenset[PoState]] = {
     A.SEND: frozenset({S.APPROVED}),
     A.CONFIRM: frozenset({S.SENT, S.CONFIRMED}),
     A.SHIP: frozenset({S.SENT, S.CONFIRMED, S.PARTIALLY_RECEIVED}),
-    A.RECEIVE: frozenset({S.SENT, S.CONFIRMED, S.PARTIALLY_RECEIVED}),
+    # Received orders still take what the supplier's tolerance allows.
+    A.RECEIVE: frozenset({S.SENT, S.CONFIRMED, S.PARTIALLY_RECEIVED, S.RECEIVED}),
     A.CLOSE: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED, S.CONFIRMED, S.SENT}),
     A.DECLINE: frozenset({S.SENT}),
     A.CANCEL: frozenset({S.DRAFT, S.PENDING_APPROVAL, S.REJECTED, S.APPROVED, S.SENT,

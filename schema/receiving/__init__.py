@@ -1,0 +1,1 @@
+"""Receiving: scans, receipts, QC and putaway as the API shows them."""
