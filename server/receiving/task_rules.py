@@ -166,6 +166,17 @@ class Bin:
     warehouse_id: int
 
 
+def putaway_source_problem(source: Bin, warehouse_id: int, warehouse_code: str) -> Problem | None:
+    """Stock is put away from a bin of its warehouse; rejected stock is not put away at all."""
+    if source.warehouse_id != warehouse_id:
+        message = f"bin {source.code} is not in warehouse {warehouse_code}"
+    elif source.type == LocationType.REJECTED:
+        message = f"{source.code} holds rejected stock, which is not put away"
+    else:
+        return None
+    return Problem("INVALID_LOCATION", message, "fromLocationCode")
+
+
 def putaway_target_problem(target: Bin, warehouse_id: int, warehouse_code: str) -> Problem | None:
     """Stock is put away only into an active storage or staging bin of its own warehouse."""
     if target.warehouse_id != warehouse_id:
