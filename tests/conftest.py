@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +26,9 @@ from server.migrate import upgrade
 from server.models import Base
 
 DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# Tests create a dozen users per world; argon2's default cost (~0.2 s a hash) would dominate the
+# suite. The cheapest parameters still exercise the same hashing and verification code.
+auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 BACKENDS = ("sqlite", "postgres")
 
 
