@@ -1,8 +1,9 @@
-"""Goods on the dock for QC and putaway tests: an approved order of P1 and P2 from S1 in WH1, and
-receipts of it into WH1-RCV that open their warehouse tasks."""
+"""Goods on the dock for QC and putaway tests: approved orders from S1 into WH1, received into
+WH1-RCV through receiveGoods, which opens the warehouse tasks."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,21 +15,18 @@ from server.approvals import service as approvals
 from server.approvals.flow import Mode, StepSpec
 from server.auth import Role
 from server.catalog.models import Location, Product
-from server.db import Database, utcnow
+from server.db import Database
 from server.events import Event
 from server.inventory.models import Bucket, StockPosition, StockQuant
-from server.inventory.moves import Move, PostingContext
-from server.inventory.posting import post_moves
-from server.numbering import next_number
 from server.purchasing import orders
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from server.purchasing.orders import OrderDraft
 from server.purchasing.rules import LineDraft
-from server.receiving.models import Receipt, ReceiptLine, WarehouseTask
-from server.receiving.tasks import TOPIC, open_receipt_tasks
+from server.receiving.models import WarehouseTask
+from server.receiving.receipt_rules import ReceiptRequest, ReceiveLine
+from server.receiving.receipts import receive_goods
+from server.receiving.tasks import TOPIC
 from tests.world import World, build_world
-
-RECEIVING_BIN = "WH1-RCV"
 
 
 async def receiving_world(db: Database) -> World:
@@ -62,52 +60,17 @@ class Received:
 async def receive(
     db: Database, world: World, order_number: str, lines: Sequence[tuple[str, int, str]]
 ) -> Received:
-    """Receive (sku, quantity, lot) lines of an order into WH1-RCV as the warehouse user: stock
-    from on order into pending_qc (QC products) or available at the order's price, the PO line
-    counts, and the tasks, in one transaction."""
-    actor = world["warehouse"]
-    async with db.transaction() as session:
-        order = await orders.load_order(session, order_number, lock=True)
-        by_sku = {product.sku: product for product in await session.scalars(
-            select(Product).where(Product.sku.in_([sku for sku, _, _ in lines])))}
-        location_id = await session.scalar(select(Location.id).where(
-            Location.code == RECEIVING_BIN))
-        assert location_id is not None
-        receipt = Receipt(
-            number=await next_number(session, "GR", utcnow().date()), order_id=order.id,
-            supplier_id=order.supplier_id, warehouse_id=order.warehouse_id,
-            location_id=location_id, document_scan=order.number,
-            received_by_id=actor.user_id, received_at=utcnow(),
-        )
-        session.add(receipt)
-        await session.flush()
-        receipt_lines, moves = [], []
-        for line_no, (sku, quantity, lot) in enumerate(lines, start=1):
-            product = by_sku[sku]
-            order_line = next(ol for ol in order.lines if ol.product_id == product.id)
-            bucket = Bucket.PENDING_QC if product.qc_required else Bucket.AVAILABLE
-            receipt_lines.append(ReceiptLine(
-                receipt_id=receipt.id, line_no=line_no, order_line_id=order_line.id,
-                product_id=product.id, quantity=Decimal(quantity),
-                unit_cost=order_line.unit_price, lot=lot, serials=[], bucket=bucket.value,
-            ))
-            moves.append(Move(
-                product_id=product.id, warehouse_id=order.warehouse_id,
-                quantity=Decimal(quantity), from_bucket=Bucket.ON_ORDER, to_bucket=bucket,
-                to_location_id=location_id, lot=lot, unit_cost=order_line.unit_price,
-                document_line=line_no,
-            ))
-            order_line.received_quantity += quantity
-            if not product.qc_required:
-                order_line.accepted_quantity += quantity
-        session.add_all(receipt_lines)
-        await session.flush()
-        await post_moves(session, moves, PostingContext("GR", actor, receipt.number))
-        await open_receipt_tasks(session, receipt, receipt_lines,
-                                 {p.id: p for p in by_sku.values()}, actor)
+    """Receive (sku, quantity, lot) lines of an order into WH1 as the warehouse user, through
+    receiveGoods; the tasks it opened come back in receipt line order."""
+    view = await receive_goods(db, world["warehouse"], ReceiptRequest(
+        document=order_number, warehouse_code="WH1", idempotency_key=uuid.uuid4().hex,
+        lines=[ReceiveLine(Decimal(quantity), sku=sku, lot=lot)
+               for sku, quantity, lot in lines]))
+    receipt = view.receipt
+    async with db.reader() as session:
         tasks = {task.receipt_line_id: task for task in await session.scalars(
             select(WarehouseTask).where(WarehouseTask.document_number == receipt.number))}
-        return Received(receipt.number, [tasks[line.id] for line in receipt_lines])
+    return Received(receipt.number, [tasks[line.id] for line in receipt.lines])
 
 
 async def level(db: Database, sku: str, bucket: Bucket) -> Decimal:
