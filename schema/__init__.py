@@ -32,13 +32,16 @@ from schema.purchasing.query import PurchasingQuery
 from schema.purchasing.subscription import PurchasingSubscription
 from schema.receiving.barcodes import BarcodeQuery
 from schema.receiving.receipts import ReceiptMutation, ReceiptQuery
+from schema.receiving.tasks import TaskMutation, TaskQuery, TaskSubscription
 from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
-                             ApprovalQuery, BarcodeQuery, ReceiptQuery))
+                             ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
-                                    PurchasingMutation, ApprovalMutation, ReceiptMutation))
-Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription))
+                                    PurchasingMutation, ApprovalMutation, ReceiptMutation,
+                                    TaskMutation))
+Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
+                                            TaskSubscription))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -13,6 +13,7 @@ from server.catalog import customers, products, supplier_items, suppliers
 from server.catalog import queries as catalog
 from server.db import AsyncSession
 from server.purchasing import queries as purchasing
+from server.receiving import tasks as warehouse_tasks
 
 V = TypeVar("V")
 
@@ -80,3 +81,15 @@ class Loaders:
     @cached_property
     def approval_trail_of_order(self) -> DataLoader[int, Any]:
         return self._loader(purchasing.approval_trails_by_order_ids)
+
+    @cached_property
+    def warehouse_task(self) -> DataLoader[int, Any]:
+        return self._loader(warehouse_tasks.tasks_by_ids)
+
+    @cached_property
+    def inspections_of_task(self) -> DataLoader[int, Any]:
+        return self._loader(warehouse_tasks.inspections_by_task_ids)
+
+    @cached_property
+    def receipt_line(self) -> DataLoader[int, Any]:
+        return self._loader(warehouse_tasks.receipt_lines_by_ids)

@@ -75,8 +75,9 @@ async def record_inspection(
 
     outcome = await run_once(db, principal, "recordInspection", request.idempotency_key, perform)
     async with db.reader() as session:
-        task_id = outcome.result["taskId"]
-        return (await tasks_by_ids(session, [task_id]))[task_id]
+        [task] = await tasks_by_ids(session, [outcome.result["taskId"]])
+    assert task is not None  # tasks are never deleted
+    return task
 
 
 async def _decide(

@@ -88,8 +88,8 @@ async def putaway(db: Database, principal: Principal, request: PutawayRequest) -
     result = outcome.result
     async with db.reader() as session:
         movement = await movement_of(session, result["postingId"], result["documentNumber"])
-        by_id = await tasks_by_ids(session, result["taskIds"])
-    return Putaway(movement, [by_id[task_id] for task_id in result["taskIds"]])
+        tasks = await tasks_by_ids(session, result["taskIds"])
+    return Putaway(movement, [task for task in tasks if task is not None])
 
 
 async def _check_none_was_waiting_for_qc(

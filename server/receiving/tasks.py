@@ -4,7 +4,7 @@ decisions and putaways, each change told as a ``warehouse_task`` event in its tr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,21 +12,33 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal
-from server.catalog.models import Location, LocationType, Product, Warehouse
+from server.catalog.models import Location, LocationType, Product
 from server.catalog.queries import PageRequest
-from server.db import utcnow
+from server.catalog.service import warehouse_by_code
+from server.db import Database, utcnow
 from server.errors import NotFound
+from server.event_hub import EventHub
+from server.event_log import EventFilter, Position, StoredEvent
+from server.event_stream import follow
 from server.events import record_event
 from server.inventory.models import Bucket, StockQuant
 from server.inventory.valuation import round4
 from server.pagination import Page, paginate
-from server.receiving.models import Receipt, ReceiptLine, TaskKind, TaskStatus, WarehouseTask
+from server.receiving.models import (
+    Inspection,
+    Receipt,
+    ReceiptLine,
+    TaskKind,
+    TaskStatus,
+    WarehouseTask,
+)
 from server.receiving.task_rules import BinStock, EmptyBin, suggest_bins
 
 TOPIC = "warehouse_task"
 TASK_CREATED = "TASK_CREATED"
 TASK_UPDATED = "TASK_UPDATED"
 TASK_DONE = "TASK_DONE"
+TASK_KINDS = frozenset({TASK_CREATED, TASK_UPDATED, TASK_DONE})
 RECEIPT_DOCUMENT = "GR"
 
 
@@ -168,12 +180,8 @@ async def warehouse_tasks(
 ) -> Page[WarehouseTask]:
     """A warehouse's tasks, oldest first, narrowed to kinds and a status (None: any)."""
     principal.require_internal()
-    warehouse_id = await session.scalar(
-        select(Warehouse.id).where(Warehouse.code == where.warehouse_code)
-    )
-    if warehouse_id is None:
-        raise NotFound(f"no warehouse with code {where.warehouse_code!r}", field="warehouseCode")
-    stmt = select(WarehouseTask).where(WarehouseTask.warehouse_id == warehouse_id)
+    warehouse = await warehouse_by_code(session, where.warehouse_code, "warehouseCode")
+    stmt = select(WarehouseTask).where(WarehouseTask.warehouse_id == warehouse.id)
     if where.kinds:
         stmt = stmt.where(WarehouseTask.kind.in_([kind.value for kind in where.kinds]))
     if where.status is not None:
@@ -182,7 +190,42 @@ async def warehouse_tasks(
                           max_page_size=page.max_page_size)
 
 
-async def tasks_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, WarehouseTask]:
-    return {task.id: task for task in await session.scalars(
-        select(WarehouseTask).where(WarehouseTask.id.in_(list(ids)))
-    )}
+async def tasks_by_ids(
+    session: AsyncSession, ids: Sequence[int]
+) -> list[WarehouseTask | None]:
+    rows = {task.id: task for task in await session.scalars(
+        select(WarehouseTask).where(WarehouseTask.id.in_(list(ids))))}
+    return [rows.get(i) for i in ids]
+
+
+async def inspections_by_task_ids(
+    session: AsyncSession, ids: Sequence[int]
+) -> list[list[Inspection]]:
+    """Each task's inspections, in the order they were decided."""
+    grouped: dict[int, list[Inspection]] = defaultdict(list)
+    for inspection in await session.scalars(
+        select(Inspection).where(Inspection.task_id.in_(list(ids))).order_by(Inspection.id)
+    ):
+        grouped[inspection.task_id].append(inspection)
+    return [grouped[i] for i in ids]
+
+
+async def receipt_lines_by_ids(
+    session: AsyncSession, ids: Sequence[int]
+) -> list[ReceiptLine | None]:
+    rows = {line.id: line for line in await session.scalars(
+        select(ReceiptLine).where(ReceiptLine.id.in_(list(ids))))}
+    return [rows.get(i) for i in ids]
+
+
+async def task_feed(
+    db: Database, hub: EventHub, principal: Principal, warehouse_code: str, after: str | None
+) -> AsyncIterator[StoredEvent]:
+    """A warehouse's task events (replayed after ``after``, then live) for its to-do screens;
+    errors surface here, before the first event."""
+    principal.require_internal()
+    position = Position.from_cursor(after) if after is not None else None
+    async with db.reader() as session:
+        warehouse = await warehouse_by_code(session, warehouse_code, "warehouseCode")
+    where = EventFilter(topic=TOPIC, kinds=TASK_KINDS, warehouse_id=warehouse.id)
+    return follow(hub, db, where, position)
