@@ -89,8 +89,8 @@ async def open_receipt_tasks(
     products: dict[int, Product], actor: Principal,
 ) -> None:
     """In the receipt's transaction: a QC task per line received into pending_qc, a putaway
-    task (with a suggested bin) per line received straight to available."""
-    del actor  # tasks belong to the warehouse, not to whoever received
+    task (with a suggested bin) per line received straight to available. The tasks belong to
+    the warehouse, not to ``actor``, who received."""
     to_store = [line.product_id for line in lines if line.bucket == Bucket.AVAILABLE.value]
     bins = await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
     tasks = []

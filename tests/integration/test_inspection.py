@@ -3,6 +3,7 @@ accepted and rejected counts, stock buckets and bins, putaway tasks and events."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from decimal import Decimal
 
@@ -231,3 +232,31 @@ async def test_the_same_key_again_returns_the_task_and_posts_nothing(
     assert await task_events(db) == events
     line = await order_line(db, number, "P2")
     assert (line.accepted_quantity, line.rejected_quantity) == (Decimal(3), Decimal(1))
+
+
+async def test_concurrent_inspections_neither_over_decide_nor_lose_order_line_counts(
+    db: Database, world: World, postgres_only: None
+) -> None:
+    order = await approved_order(db, world, {"P2": 40})
+    tasks = [(await receive(db, world, order.number, [("P2", 10, f"L{i}")])).task_of(1).id
+             for i in range(4)]
+    crowd = Database(db.url, pool_size=12)
+    try:
+        results = await asyncio.gather(
+            *(record_inspection(crowd, world["qc"], decision(task_id, PASS, accepted=6))
+              for task_id in tasks for _ in range(2)),
+            *(record_inspection(crowd, world["qc"], decision(task_id, FAIL, rejected=4))
+              for task_id in tasks),
+            return_exceptions=True,
+        )
+    finally:
+        await crowd.dispose()
+    refused = [r for r in results if isinstance(r, DomainError)]
+    # One decision per task comes too late: after the task is done, or with too much left.
+    assert len(refused) == 4, results
+    assert {r.problems[0].code for r in refused} <= {"OVER_INSPECTION", "TASK_DONE"}
+    assert all(not isinstance(r, BaseException) or isinstance(r, DomainError) for r in results)
+    line = await order_line(db, order.number, "P2")
+    assert (line.accepted_quantity, line.rejected_quantity) == (Decimal(24), Decimal(16))
+    assert [(await current_task(db, t)).status for t in tasks] == [TaskStatus.DONE] * 4
+    assert await level(db, "P2", Bucket.PENDING_QC) == 0

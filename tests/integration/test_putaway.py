@@ -3,6 +3,7 @@ plain bin moves without a task, and refusals that change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from decimal import Decimal
 
@@ -227,3 +228,25 @@ async def test_the_same_key_again_returns_the_first_putaway(
     assert [t.id for t in again.tasks] == [t.id for t in first.tasks]
     assert await snapshot(db) == before
     assert await task_events(db) == events
+
+
+async def test_concurrent_putaways_never_take_stock_still_waiting_for_qc(
+    db: Database, world: World, order_number: str, postgres_only: None
+) -> None:
+    received = await receive(db, world, order_number, [("P2", 10, "Q1")])
+    await record_inspection(db, world["qc"], InspectionRequest(
+        task_id=received.task_of(1).id, result=InspectionResult.PASS, idempotency_key="qc-1",
+        accepted_quantity=Decimal(6)))
+    crowd = Database(db.url, pool_size=6)
+    try:
+        results = await asyncio.gather(
+            *(putaway(crowd, world["warehouse"], scan(target, 4, sku="P2", lot="Q1"))
+              for target in ("WH1-A-01", "WH1-A-02", "WH1-STG")),
+            return_exceptions=True)
+    finally:
+        await crowd.dispose()
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert [r.problems[0].code for r in refused] == ["INSUFFICIENT_STOCK"] * 2, results
+    assert await level(db, "P2", Bucket.PENDING_QC) == Decimal(4)
+    assert sum((await bins_of(db, "P2")).values()) == Decimal(10)
+    assert (await bins_of(db, "P2"))[("WH1-RCV", "Q1")] == Decimal(6)
