@@ -1,21 +1,45 @@
-"""A small synchronous GraphQL client for the handheld, over httpx.
+"""A small synchronous GraphQL client for the handheld, over httpx, with an offline queue.
 
 Every failure reaches the caller as a ``PdaError`` with a stable code: the server's own codes
 (``UNAUTHENTICATED``, ``FORBIDDEN``, ...) for business errors, and ``NETWORK``, ``TIMEOUT``,
-``HTTP_ERROR`` or ``BAD_RESPONSE`` for transport trouble, so the scanner UI can react to each.
+``SERVER_ERROR``, ``HTTP_ERROR`` or ``BAD_RESPONSE`` for transport trouble, so the scanner UI can
+react to each. Transport errors and 5xx answers are retried with a short exponential backoff;
+that is safe because every mutation carries an idempotency key made once per intended action
+and stored in the queue (pda_client.queue) before the first send.
 It imports nothing from ``server`` or ``schema``: the GraphQL documents are the whole contract.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
 
+from pda_client import outbox, tasks
+from pda_client import queue as q
+from pda_client.documents import RECEIVING_DOCUMENT
+from pda_client.errors import PdaError
+from pda_client.outbox import PostResult, Problem
+from pda_client.queue import OfflineQueue, PostRow, default_queue_path
+from pda_client.receive import ReceivingSession
+from pda_client.tasks import WarehouseTask
+
+__all__ = ["Identity", "LoginSession", "PdaClient", "PdaError", "PostResult", "Problem"]
+
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF = 0.25
+MAX_BACKOFF = 4.0
+# A scan must not stall the scanner: asking the server about an unknown code gets one short try.
+RESOLVE_TIMEOUT = 3.0
 GRAPHQL_PATH = "/graphql"
 
 LOGIN = """
@@ -26,14 +50,18 @@ mutation($input: LoginInput!) {
 
 ME = "query { me { username roles supplierId } }"
 
-
-class PdaError(Exception):
-    """A request failed; ``code`` is stable and machine-readable, ``message`` is for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{message} ({code})")
-        self.code = code
-        self.message = message
+RESOLVE_BARCODE = """
+query ResolveBarcode($code: String!) {
+  resolveBarcode(code: $code) {
+    scan {
+      raw kind symbology gtin lot expiry serial sscc poNumber count packQuantity warnings
+      product { sku name }
+      location { code }
+    }
+    userErrors { code field message }
+  }
+}
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +90,32 @@ def raise_user_errors(user_errors: list[dict[str, Any]]) -> None:
 
 
 class PdaClient:
-    """``PdaClient(url, token=None)``; ``login`` stores the token it gets for later calls."""
+    """``PdaClient(url, token=None, *, queue_path=..., timeout=..., retries=...)``.
+
+    ``login`` stores the token it gets for later calls. The offline queue file is opened on
+    first use (``queue_path``, else pda_client.queue.default_queue_path())."""
 
     def __init__(
         self,
         url: str,
         token: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
         *,
+        queue_path: Path | str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
         transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = graphql_url(url)
         self.token = token
         self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.queue_path = Path(queue_path) if queue_path else default_queue_path()
+        self._sleep = sleep
         self._http = httpx.Client(timeout=timeout, transport=transport)
+        self._queue: OfflineQueue | None = None
 
     def __enter__(self) -> PdaClient:
         return self
@@ -90,19 +130,54 @@ class PdaClient:
 
     def close(self) -> None:
         self._http.close()
+        if self._queue is not None:
+            self._queue.close()
+            self._queue = None
 
-    def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Run one GraphQL operation and return its ``data``; any error raises ``PdaError``."""
+    @property
+    def queue(self) -> OfflineQueue:
+        if self._queue is None:
+            self._queue = OfflineQueue(self.queue_path, self.url)
+        return self._queue
+
+    # Transport
+
+    def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        retries: int | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Run one GraphQL operation and return its ``data``; any error raises ``PdaError``.
+        Network errors, timeouts and 5xx answers are tried again, ``retries`` times at most."""
+        allowed = self.retries if retries is None else retries
+        attempt = 0
+        while True:
+            try:
+                return self._execute_once(query, variables, timeout or self.timeout)
+            except PdaError as error:
+                if not error.retryable or attempt >= allowed:
+                    raise
+            self._sleep(min(self.backoff * 2**attempt, MAX_BACKOFF))
+            attempt += 1
+
+    def _execute_once(
+        self, query: str, variables: dict[str, Any] | None, timeout: float
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            response = self._http.post(
-                self.url, json={"query": query, "variables": variables or {}}, headers=headers
-            )
+            response = self._http.post(self.url, json={"query": query,
+                                                       "variables": variables or {}},
+                                       headers=headers, timeout=timeout)
         except httpx.TimeoutException as error:
-            message = f"no answer from {self.url} within {self.timeout}s"
+            message = f"no answer from {self.url} within {timeout}s"
             raise PdaError("TIMEOUT", message) from error
         except httpx.TransportError as error:
             raise PdaError("NETWORK", f"cannot reach {self.url}: {error}") from error
+        if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR:
+            raise PdaError("SERVER_ERROR", f"{self.url} answered HTTP {response.status_code}")
         body = _json_body(response)
         errors = body.get("errors") if body else None
         if errors:
@@ -115,6 +190,8 @@ class PdaClient:
             raise PdaError("BAD_RESPONSE", f"{self.url} did not answer with GraphQL data")
         data: dict[str, Any] = body["data"]
         return data
+
+    # Identity
 
     def login(self, username: str, password: str) -> LoginSession:
         """Exchange a password for a session token, kept for this client's next requests."""
@@ -133,6 +210,118 @@ class PdaClient:
         me = self.execute(ME)["me"]
         return Identity(username=me["username"], roles=tuple(me["roles"]),
                         supplier_id=me.get("supplierId"))
+
+    # Receiving
+
+    def start_receiving(self, document_barcode: str) -> ReceivingSession:
+        """The receiving session for a scanned PO, ASN or pallet: the open one for that code if
+        the queue holds one (its document refreshed when the server answers), else a new one."""
+        code = document_barcode.strip()
+        existing = self.queue.open_sessions(code)
+        try:
+            document = self.receiving_document(code)
+        except PdaError as error:
+            if existing and error.unanswered:
+                return ReceivingSession(self, self.queue, existing[-1])
+            raise
+        if existing:
+            self.queue.update_document(existing[-1].id, document)
+            return ReceivingSession(self, self.queue, self.queue.session(existing[-1].id))
+        return ReceivingSession(self, self.queue, self.queue.open_session(code, document))
+
+    def receiving_sessions(self) -> list[ReceivingSession]:
+        """Sessions left open (e.g. by ``quit`` or a crash), oldest first."""
+        return [ReceivingSession(self, self.queue, row) for row in self.queue.open_sessions()]
+
+    def receiving_document(self, code: str) -> dict[str, Any]:
+        document = self.execute(RECEIVING_DOCUMENT, {"code": code})["receivingDocument"]
+        if document is None:
+            raise PdaError("NOT_FOUND", f"no purchase order, shipping notice or pallet {code}")
+        result: dict[str, Any] = document
+        return result
+
+    def resolve_barcode(self, code: str) -> dict[str, Any]:
+        """What the server makes of a scan (one short try); its userErrors raise PdaError."""
+        payload = self.execute(RESOLVE_BARCODE, {"code": code}, retries=0,
+                               timeout=min(self.timeout, RESOLVE_TIMEOUT))["resolveBarcode"]
+        raise_user_errors(payload["userErrors"])
+        scan: dict[str, Any] = payload["scan"]
+        return scan
+
+    # Quality inspection and putaway
+
+    def tasks(
+        self, warehouse_code: str, kinds: Sequence[str] | None = None
+    ) -> list[WarehouseTask]:
+        """The warehouse's open tasks (QC, PUTAWAY or both), oldest first, every page."""
+        found: list[WarehouseTask] = []
+        after: str | None = None
+        while True:
+            page = self.execute(tasks.WAREHOUSE_TASKS, {
+                "warehouseCode": warehouse_code, "kinds": tasks.task_kinds(kinds),
+                "first": tasks.PAGE_SIZE, "after": after,
+            })["warehouseTasks"]
+            found += [WarehouseTask.from_json(edge["node"]) for edge in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                return found
+            after = page["pageInfo"]["endCursor"]
+
+    def record_inspection(
+        self,
+        task_id: str,
+        accepted: Decimal | int | str = 0,
+        rejected: Decimal | int | str = 0,
+        result: str = "PASS",
+        notes: str = "",
+        *,
+        reject_location_code: str | None = None,
+    ) -> PostResult:
+        key = str(uuid.uuid4())
+        variables = {"input": tasks.inspection_input(task_id, accepted, rejected, result, notes,
+                                                     reject_location_code, key)}
+        return self.submit("recordInspection", tasks.RECORD_INSPECTION, variables, key)
+
+    def putaway(
+        self,
+        sku: str,
+        from_location: str,
+        to_location_barcode: str,
+        quantity: Decimal | int | str,
+        lot: str | None = None,
+        *,
+        warehouse_code: str | None = None,
+    ) -> PostResult:
+        key = str(uuid.uuid4())
+        variables = {"input": tasks.putaway_input(sku, from_location, to_location_barcode,
+                                                  quantity, lot, warehouse_code, key)}
+        return self.submit("putaway", tasks.PUTAWAY, variables, key)
+
+    # The queue: submit, deliver, sync
+
+    def submit(
+        self, operation: str, document: str, variables: dict[str, Any], idempotency_key: str
+    ) -> PostResult:
+        """Store a mutation as pending, then send it (see ``deliver``)."""
+        post = self.queue.add_post(operation=operation, document=document, variables=variables,
+                                   idempotency_key=idempotency_key)
+        return self.deliver(post)
+
+    def deliver(self, post: PostRow) -> PostResult:
+        """Send one queued mutation (with retries) and record how it ended (see outbox)."""
+        return outbox.deliver(self.execute, self.queue, post)
+
+    def sync(self) -> list[PostResult]:
+        """Send every pending post in the order they were made, each under its own key. When
+        the server cannot be reached the rest are reported pending without being tried."""
+        return outbox.sync(self.execute, self.queue)
+
+    def pending_count(self) -> int:
+        return self.queue.pending_count()
+
+    def outbox(self, statuses: Sequence[str] = (q.PENDING,)) -> list[PostResult]:
+        """The queued posts in any of ``statuses`` (pending, sent, conflict, failed), oldest
+        first."""
+        return [PostResult.of(post) for post in self.queue.posts(statuses)]
 
 
 def _json_body(response: httpx.Response) -> dict[str, Any] | None:

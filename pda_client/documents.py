@@ -1,0 +1,119 @@
+"""What the server says about a document to receive against, and the GraphQL that asks it.
+
+``receivingDocument`` answers with the expected lines (and their barcodes); ``receiveGoods``
+answers with the receipt and the document as it stands afterwards. Both are kept in the offline
+queue as the server sent them and read back into these dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+DOCUMENT_FIELDS = """
+fragment ReceivingDocumentFields on ReceivingDocument {
+  scanned orderNumber noticeNumber sscc version state warehouseCode supplierCode
+  lines {
+    lineNo sku qcRequired ordered shipped received remaining maxReceivable lot expiry sscc
+    product { name }
+    barcodes { barcode packQuantity }
+  }
+}
+"""
+
+RECEIVING_DOCUMENT = """
+query ReceivingDocument($code: String!) {
+  receivingDocument(code: $code) { ...ReceivingDocumentFields }
+}
+""" + DOCUMENT_FIELDS
+
+RECEIVE_GOODS = """
+mutation ReceiveGoods($input: ReceiveGoodsInput!) {
+  receiveGoods(input: $input) {
+    receipt {
+      number orderNumber noticeNumber receivedAt
+      lines { lineNo orderLineNo quantity lot expiry bucket product { sku } }
+    }
+    current { ...ReceivingDocumentFields }
+    userErrors { code field message }
+  }
+}
+""" + DOCUMENT_FIELDS
+
+
+def gtin_key(code: str) -> str:
+    """GTIN-8/12/13 and GTIN-14 spellings of one product compare equal (padded to 14)."""
+    return code.zfill(14) if code.isdigit() and len(code) in GTIN_LENGTHS else code
+
+
+def parse_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class PackBarcode:
+    barcode: str
+    pack_quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedLine:
+    line_no: int
+    sku: str
+    name: str
+    qc_required: bool
+    ordered: Decimal
+    shipped: Decimal
+    received: Decimal
+    remaining: Decimal
+    max_receivable: Decimal
+    lot: str | None
+    expiry: date | None
+    sscc: str | None
+    barcodes: tuple[PackBarcode, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExpectedLine:
+        return cls(
+            line_no=int(data["lineNo"]), sku=data["sku"],
+            name=(data.get("product") or {}).get("name", ""),
+            qc_required=bool(data["qcRequired"]), ordered=Decimal(data["ordered"]),
+            shipped=Decimal(data["shipped"]), received=Decimal(data["received"]),
+            remaining=Decimal(data["remaining"]),
+            max_receivable=Decimal(data["maxReceivable"]), lot=data.get("lot"),
+            expiry=parse_date(data.get("expiry")), sscc=data.get("sscc"),
+            barcodes=tuple(PackBarcode(b["barcode"], Decimal(b["packQuantity"]))
+                           for b in data.get("barcodes") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivingDocument:
+    scanned: str
+    order_number: str
+    notice_number: str | None
+    sscc: str | None
+    version: int
+    state: str
+    warehouse_code: str
+    supplier_code: str
+    lines: tuple[ExpectedLine, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReceivingDocument:
+        return cls(
+            scanned=data["scanned"], order_number=data["orderNumber"],
+            notice_number=data.get("noticeNumber"), sscc=data.get("sscc"),
+            version=int(data["version"]), state=data["state"],
+            warehouse_code=data["warehouseCode"], supplier_code=data["supplierCode"],
+            lines=tuple(ExpectedLine.from_json(line) for line in data["lines"]),
+        )
+
+    @property
+    def number(self) -> str:
+        """What receiveGoods is told it receives against: the pallet, else the ASN, else the PO."""
+        return self.sscc or self.notice_number or self.order_number
