@@ -1,23 +1,37 @@
-"""``caixiao-pda``: log the handheld in to a Caixiao server and check who it is.
+"""``caixiao-pda``: the handheld's commands.
 
 ``caixiao-pda login --url http://server:8000 USERNAME`` asks for the password and saves the
-token (see pda_client.config); ``caixiao-pda whoami`` asks the server who that token is.
+token (see pda_client.config); ``whoami`` asks the server who that token is. ``receive`` counts
+goods from a keyboard-wedge scanner (one scan per line on stdin), ``sync`` sends what the offline
+queue holds (pda_client.queue; ``$CAIXIAO_PDA_QUEUE`` to move it), ``pending`` shows it, and
+``inspect`` / ``putaway`` list and work off the warehouse's QC and putaway tasks.
 """
 
 from __future__ import annotations
 
+import sys
+from decimal import Decimal
 from typing import Annotated, NoReturn
 
 import typer
 
-from pda_client.client import PdaClient, PdaError
+from pda_client.client import PdaClient, PdaError, PostResult
 from pda_client.config import PdaConfig, config_path, load_config, save_config
+from pda_client.errors import to_quantity
+from pda_client.queue import CONFLICT, PENDING, SENT
+from pda_client.receive import ReceivingSession, ScanResult
+from pda_client.tasks import WarehouseTask
 
 app = typer.Typer(
     help="Caixiao handheld client.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+RECEIVE_HELP = "Scan, or type: post | undo | qty SKU N [LOT] | lines | quit"
+WAREHOUSE_ENV = "CAIXIAO_PDA_WAREHOUSE"
+Warehouse = Annotated[str | None, typer.Option(
+    "--warehouse", envvar=WAREHOUSE_ENV, help="Warehouse code, e.g. WH1.")]
 
 
 def _fail(message: str) -> NoReturn:
@@ -56,19 +70,238 @@ def _saved_url() -> str:
     return saved.url
 
 
+def _saved() -> PdaConfig:
+    saved = load_config(config_path())
+    if saved is None:
+        _fail("not logged in: run `caixiao-pda login --url URL USERNAME` first")
+    return saved
+
+
+def _client() -> PdaClient:
+    saved = _saved()
+    return PdaClient(saved.url, token=saved.token)
+
+
 @app.command()
 def whoami() -> None:
     """Show the user behind the saved token, as the server sees it."""
     try:
-        saved = load_config(config_path())
-        if saved is None:
-            _fail("not logged in: run `caixiao-pda login --url URL USERNAME` first")
+        saved = _saved()
         with PdaClient(saved.url, token=saved.token) as client:
             identity = client.me()
     except PdaError as error:
         _fail(str(error))
     supplier = f", supplier {identity.supplier_id}" if identity.supplier_id else ""
     typer.echo(f"{identity.username} on {saved.url} (roles: {', '.join(identity.roles)}{supplier})")
+
+
+def _n(quantity: Decimal) -> str:
+    return f"{quantity.normalize():f}"
+
+
+def _show_lines(session: ReceivingSession) -> None:
+    for tally in session.lines():
+        line = tally.line
+        lots = ", ".join(f"{lot or 'no lot'}: {_n(q)}" for lot, q in tally.lots if q)
+        typer.echo(
+            f"  {line.line_no:>3} {line.sku:<12} expected {_n(line.remaining):>6}"
+            f"  counted {_n(tally.counted):>6}  max {_n(line.max_receivable):>6}"
+            f"{'  OVER' if tally.over_receipt else ''}{f'  ({lots})' if lots else ''}")
+
+
+def _show_scan(result: ScanResult) -> None:
+    for count in result.counts:
+        lot = f" lot {count.lot}" if count.lot else ""
+        typer.echo(f"{count.added.normalize():+f} {count.line.sku}{lot} "
+                   f"(line {count.line.line_no}): "
+                   f"counted {_n(count.counted)}")
+    for warning in result.warnings:
+        typer.echo(f"! {warning}")
+
+
+def _show_post(result: PostResult, pending: int) -> None:
+    if result.status == SENT:
+        typer.echo(f"Sent: {result.operation} #{result.post_id}"
+                   + (f", receipt {result.receipt_number}" if result.receipt_number else ""))
+    elif result.status == PENDING:
+        typer.echo(f"Not sent yet: {result.operation} #{result.post_id} is kept in the queue "
+                   f"({result.error}). {pending} pending: run `caixiao-pda sync` later.")
+    elif result.status == CONFLICT:
+        typer.echo(f"Refused: {result.operation} #{result.post_id}")
+        for problem in result.problems:
+            line = problem.line or {}
+            what = line.get("sku") or line.get("barcode") or problem.field or ""
+            lot = f" lot {line['lot']}" if line.get("lot") else ""
+            typer.echo(f"  {problem.code} {what}{lot}: {problem.message}")
+    else:
+        typer.echo(f"Failed: {result.operation} #{result.post_id}: {result.error}")
+
+
+def _receive_loop(client: PdaClient, session: ReceivingSession) -> None:
+    for text in iter(sys.stdin.readline, ""):
+        raw = text.rstrip("\r\n")
+        words = raw.split()
+        if not words:
+            continue
+        command = words[0].lower()
+        try:
+            if command == "quit":
+                break
+            elif command == "lines":
+                _show_lines(session)
+            elif command == "undo":
+                undone = session.undo()
+                typer.echo(f"Undone: {undone.raw or 'qty ' + str(undone.sku)}" if undone
+                           else "Nothing to undo.")
+                _show_lines(session)
+            elif command == "qty":
+                if len(words) not in (3, 4):
+                    typer.echo("usage: qty SKU N [LOT]")
+                    continue
+                _show_scan(session.set_quantity(words[1], words[2], *words[3:]))
+                _show_lines(session)
+            elif command == "post":
+                result = session.post()
+                _show_post(result, client.pending_count())
+                if result.status != CONFLICT:
+                    return
+                _show_lines(session)
+                typer.echo("Nothing is lost: fix with qty / undo and post again.")
+            else:
+                _show_scan(session.scan(raw))
+                _show_lines(session)
+        except PdaError as error:
+            typer.echo(f"! {error}")
+    typer.echo(f"Session {session.id} kept: `caixiao-pda receive {session.document.scanned}` "
+               "goes on with it.")
+
+
+@app.command()
+def receive(
+    document: Annotated[str, typer.Argument(help="The PO, ASN or pallet barcode.")],
+) -> None:
+    """Count goods against a document: each scan is a line on stdin."""
+    with _client() as client:
+        try:
+            session = client.start_receiving(document)
+        except PdaError as error:
+            _fail(str(error))
+        doc = session.document
+        notice = f", ASN {doc.notice_number}" if doc.notice_number else ""
+        typer.echo(f"Receiving {doc.order_number}{notice} into {doc.warehouse_code} "
+                   f"(session {session.id}, {client.pending_count()} pending). {RECEIVE_HELP}")
+        waiting = sum(post.operation == "receiveGoods" for post in client.outbox())
+        if waiting:
+            typer.echo(f"! {waiting} receipt(s) still wait to be sent: run `caixiao-pda sync`, "
+                       "and do not count those goods again.")
+        _show_lines(session)
+        _receive_loop(client, session)
+
+
+@app.command()
+def sync() -> None:
+    """Send every pending post, exactly once each; exit 1 unless all were sent."""
+    with _client() as client:
+        reports = client.sync()
+        for report in reports:
+            _show_post(report, client.pending_count())
+        typer.echo(f"{len(reports)} sent or tried, {client.pending_count()} pending.")
+    if any(report.status != SENT for report in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
+def pending() -> None:
+    """Show open receiving sessions and the posts waiting to be sent."""
+    with _client() as client:
+        for session in client.receiving_sessions():
+            counted = sum((tally.counted for tally in session.lines()), Decimal(0))
+            typer.echo(f"session {session.id}: receiving {session.document.scanned}, "
+                       f"{_n(counted)} counted")
+        for post in client.outbox():
+            typer.echo(f"#{post.post_id} {post.operation} key {post.idempotency_key} "
+                       f"({post.attempts} attempts): {post.error or 'not sent yet'}")
+        typer.echo(f"{client.pending_count()} pending.")
+
+
+def _show_tasks(tasks: list[WarehouseTask]) -> None:
+    if not tasks:
+        typer.echo("No open tasks.")
+    for task in tasks:
+        to = f" -> {task.suggested_location}" if task.suggested_location else ""
+        typer.echo(f"{task.id:>5} {task.kind:<7} {task.sku:<12} lot {task.lot or '-':<10} "
+                   f"{_n(task.remaining_quantity):>6} at {task.location}{to}  "
+                   f"{task.document_number}")
+
+
+def _list_tasks(warehouse: str | None, kind: str) -> None:
+    if not warehouse:
+        _fail(f"give the warehouse with --warehouse (or ${WAREHOUSE_ENV})")
+    with _client() as client:
+        try:
+            _show_tasks(client.tasks(warehouse, [kind]))
+        except PdaError as error:
+            _fail(str(error))
+
+
+def _finish(result: PostResult, client: PdaClient) -> None:
+    _show_post(result, client.pending_count())
+    if result.status not in (SENT, PENDING):
+        raise typer.Exit(1)
+
+
+@app.command()
+def inspect(
+    task_id: Annotated[str | None, typer.Argument(help="The QC task; omit to list them.")] = None,
+    warehouse: Warehouse = None,
+    accept: Annotated[str, typer.Option(help="Quantity accepted.")] = "0",
+    reject: Annotated[str, typer.Option(help="Quantity rejected.")] = "0",
+    result: Annotated[str | None, typer.Option(
+        help="PASS, FAIL or CONCESSION; PASS/FAIL by default when only one side is given.")] = None,
+    notes: Annotated[str, typer.Option(help="What was found.")] = "",
+    reject_location: Annotated[str | None, typer.Option(
+        help="Where rejected goods go (default: the warehouse's rejected bin).")] = None,
+) -> None:
+    """List open QC tasks, or record a decision on one."""
+    if task_id is None:
+        _list_tasks(warehouse, "QC")
+        return
+    with _client() as client:
+        try:
+            accepted, rejected = to_quantity(accept, "--accept"), to_quantity(reject, "--reject")
+            decision = result or ("PASS" if not rejected else "FAIL" if not accepted else None)
+            if decision is None:
+                _fail("give --result (PASS, FAIL or CONCESSION) for a split decision")
+            outcome = client.record_inspection(task_id, accepted, rejected, decision, notes,
+                                               reject_location_code=reject_location)
+        except PdaError as error:
+            _fail(str(error))
+        _finish(outcome, client)
+
+
+@app.command()
+def putaway(
+    sku: Annotated[str | None, typer.Argument(help="Omit all four to list the tasks.")] = None,
+    from_bin: Annotated[str | None, typer.Argument(help="Where the goods lie now.")] = None,
+    to_bin_barcode: Annotated[str | None, typer.Argument(help="The target bin, scanned.")] = None,
+    quantity: Annotated[str | None, typer.Argument(help="How many units.")] = None,
+    lot: Annotated[str | None, typer.Option(help="The lot moved.")] = None,
+    warehouse: Warehouse = None,
+) -> None:
+    """List open putaway tasks, or confirm one by scanning the target bin."""
+    given = [sku, from_bin, to_bin_barcode, quantity]
+    if not any(given):
+        _list_tasks(warehouse, "PUTAWAY")
+        return
+    if sku is None or from_bin is None or to_bin_barcode is None or quantity is None:
+        _fail("usage: caixiao-pda putaway SKU FROM_BIN TO_BIN_BARCODE QTY [--lot L]")
+    with _client() as client:
+        try:
+            outcome = client.putaway(sku, from_bin, to_bin_barcode, quantity, lot,
+                                     warehouse_code=warehouse)
+        except PdaError as error:
+            _fail(str(error))
+        _finish(outcome, client)
 
 
 def main() -> None:
