@@ -35,6 +35,7 @@ from server.demo import (
     load_demo,
 )
 from server.demo_data import USERS
+from server.demo_documents import DemoDocuments, load_demo_documents
 from server.errors import NotFound
 
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -113,7 +114,8 @@ def demo(
         if with_database(settings, demo_status) is not DemoStatus.EMPTY:
             fail(NOT_EMPTY_MESSAGE)
         summary = _load_with_progress(settings, products)
-    _print_summary(summary)
+        documents = with_database(settings, load_demo_documents)
+    _print_summary(summary, documents)
     print_demo_logins()
 
 
@@ -133,7 +135,7 @@ def _load_with_progress(settings: Settings, products: int) -> DemoSummary:
         ))
 
 
-def _print_summary(summary: DemoSummary) -> None:
+def _print_summary(summary: DemoSummary, documents: DemoDocuments) -> None:
     table = Table(title="Demo data loaded", show_header=False)
     for label, count in (("warehouses", summary.warehouses), ("locations", summary.locations),
                          ("suppliers", summary.suppliers), ("users", summary.users),
@@ -142,6 +144,9 @@ def _print_summary(summary: DemoSummary) -> None:
                          ("supplier items", summary.supplier_items)):
         table.add_row(label, f"{count:,}")
     console.print(table)
+    console.print(f"Ready for the dock: {documents.order_number}, shipped as "
+                  f"{documents.notice_number} (pallet SSCC {documents.sscc}) — "
+                  f"try `caixiao-pda receive {documents.notice_number}`.", highlight=False)
 
 
 def print_demo_logins() -> None:
@@ -158,7 +163,8 @@ def prepare_demo(settings: Settings) -> None:
     """``serve --demo``: load the demo into an empty database; leave other data alone."""
     status = with_database(settings, demo_status)
     if status is DemoStatus.EMPTY:
-        _print_summary(with_database(settings, load_demo))
+        summary = with_database(settings, load_demo)
+        _print_summary(summary, with_database(settings, load_demo_documents))
     elif status is DemoStatus.LOADED:
         console.print("Demo data already loaded.")
     else:

@@ -23,7 +23,9 @@ from server.catalog.models import (
 from server.db import Database
 from server.demo import DEMO_PASSWORD, DemoStatus, demo_status, load_demo, product_specs
 from server.demo_data import USERS
+from server.demo_documents import load_demo_documents
 from server.errors import InvalidInput, InvalidState
+from server.receiving.documents import receiving_document
 from tests.conftest import UserFactory
 
 COUNTED = (Warehouse, Location, Supplier, User, Customer, Product, ProductBarcode, SupplierItem)
@@ -172,3 +174,19 @@ def test_same_seed_same_products() -> None:
     again = list(product_specs(120, random.Random(7)))
     assert first == again
     assert len({spec.ean13 for spec in first}) == 120
+
+
+async def test_demo_documents_leave_an_asn_ready_for_the_dock(db: Database) -> None:
+    await load_demo(db)
+    documents = await load_demo_documents(db)
+    async with db.reader() as session:
+        by_notice = await receiving_document(session, documents.notice_number)
+        by_pallet = await receiving_document(session, documents.sscc)
+    assert by_notice.order.number == documents.order_number
+    assert by_notice.order.state == "confirmed"
+    assert [line.remaining for line in by_notice.lines] == [line.ordered
+                                                            for line in by_notice.lines]
+    assert [p.qc_required for p in (line.product for line in by_notice.lines)] == [
+        True, False, False]
+    assert [line.line_no for line in by_pallet.lines] == [1]
+    assert all(line.lot for line in by_notice.lines)
