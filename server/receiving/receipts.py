@@ -233,6 +233,7 @@ def _receive(
     for entry in counted:
         field = f"lines[{entry.index}].quantity" if entry.index >= 0 else "document"
         candidates = _candidates(target, entry.product.id)
+        _announced_lot(target, entry, {line.id for line in candidates})
         if not candidates:
             where = f"pallet {target.sscc}" if target.sscc else (
                 target.notice.number if target.notice else order.number)
@@ -252,6 +253,18 @@ def _receive(
     if problems:
         raise DomainError.of(problems)
     return moves
+
+
+def _announced_lot(target: Target, entry: _Counted, line_ids: set[int]) -> None:
+    """A scan without a lot, against an ASN that announced exactly one lot for the product,
+    takes that lot (and its expiry): the supplier's label said so."""
+    if entry.lot:
+        return
+    announced = {(n.lot, n.expiry) for n in target.notice_lines()
+                 if n.order_line_id in line_ids and n.lot}
+    if len(announced) == 1:
+        [(entry.lot, expiry)] = announced
+        entry.expiry = entry.expiry or expiry
 
 
 def _candidates(target: Target, product_id: int) -> list[PurchaseOrderLine]:

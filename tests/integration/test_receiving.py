@@ -117,7 +117,8 @@ async def test_receiving_against_an_asn_draws_from_in_transit_and_records_the_pr
                                             request(notice.number, by_sku("P1", 30)))
     assert received.notice_number == notice.number
     [line] = received.receipt.lines
-    assert (line.lot, line.confirmed_date) == ("", promised)
+    # Scanned without a lot: the one lot the ASN announced for the product is taken.
+    assert (line.lot, line.confirmed_date) == ("LOT-A", promised)
     assert await level(db, "P1", Bucket.IN_TRANSIT) == D(20)
     assert await level(db, "P1", Bucket.ON_ORDER) == D(50)
 
