@@ -272,8 +272,9 @@ class ReceivingSession:
             line = lines[line_no]
             if totals[line_no] > line.max_receivable:
                 warnings.append(ScanWarning(OVER_RECEIPT, (
-                    f"{line.sku}: counted {totals[line_no]}, only {line.max_receivable} more "
-                    f"may be received on line {line_no}")))
+                    f"{line.sku}: counted {totals[line_no].normalize():f}, only "
+                    f"{line.max_receivable.normalize():f} more may be received on line "
+                    f"{line_no}")))
         # Written before it counts: a crash after this line loses nothing the user saw.
         row = self._queue.record_scan(self.id, kind=kind, raw=raw, sku=sku,
                                       warnings=[str(w) for w in warnings], counts=counts)
