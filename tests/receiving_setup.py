@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.approvals import service as approvals
 from server.approvals.flow import Mode, StepSpec
@@ -85,10 +85,11 @@ async def bins_of(db: Database, sku: str) -> dict[tuple[str, str], Decimal]:
     """(bin code, lot) → quantity of the product, empty bins left out."""
     async with db.reader() as session:
         rows = await session.execute(
-            select(Location.code, StockQuant.lot, StockQuant.quantity)
+            select(Location.code, StockQuant.lot, func.sum(StockQuant.quantity))
             .join(Location, Location.id == StockQuant.location_id)
             .join(Product, Product.id == StockQuant.product_id)
-            .where(Product.sku == sku, StockQuant.quantity > 0))
+            .where(Product.sku == sku, StockQuant.quantity > 0)
+            .group_by(Location.code, StockQuant.lot))
         return {(code, lot): quantity for code, lot, quantity in rows}
 
 

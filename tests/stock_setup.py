@@ -89,7 +89,7 @@ async def snapshot(db: Database) -> dict[str, Any]:
                 (r.product_id, r.warehouse_id, r.bucket, r.quantity, r.version)
                 for r in await session.scalars(select(StockPosition))),
             "quants": sorted(
-                (r.product_id, r.location_id, r.lot, r.quantity)
+                (r.product_id, r.location_id, r.lot, r.bucket, r.quantity)
                 for r in await session.scalars(select(StockQuant))),
             "costs": sorted(
                 (r.product_id, r.warehouse_id, r.valued_quantity, r.value, r.average_cost,

@@ -1,7 +1,7 @@
 """Row-level balance changes for a posting, in one global lock order to rule out deadlocks:
 first the cost rows (product, warehouse), then positions (product, warehouse, bucket), then
-quants (product, location, lot). Every posting on a product × warehouse locks its cost row first,
-so the rest of its changes to that pair never wait on another posting.
+quants (product, location, lot, bucket). Every posting on a product × warehouse locks its cost
+row first, so the rest of its changes to that pair never wait on another posting.
 
 A missing row is created with INSERT ... ON CONFLICT DO NOTHING; a change is one
 ``UPDATE ... SET quantity = quantity + :d WHERE ... AND quantity + :d >= 0 RETURNING``, which
@@ -141,20 +141,22 @@ async def change_quants(
     session: AsyncSession, deltas: Mapping[QuantKey, Decimal], names: Names,
     warehouse_of_location: Mapping[int, int],
 ) -> None:
-    """Apply net bin changes in key order; a bin and lot that would go negative raises."""
+    """Apply net bin changes in key order; a bin, lot and bucket that would go negative
+    raises."""
     await _ensure_rows(session, StockQuant.__table__, [
-        {"product_id": p, "location_id": loc, "lot": lot, "quantity": ZERO,
-         "warehouse_id": warehouse_of_location[loc]}
-        for p, loc, lot in deltas
+        {"product_id": p, "location_id": loc, "lot": lot, "bucket": bucket.value,
+         "quantity": ZERO, "warehouse_id": warehouse_of_location[loc]}
+        for p, loc, lot, bucket in deltas
     ])
-    for (product_id, location_id, lot), delta in deltas.items():
+    for (product_id, location_id, lot, bucket), delta in deltas.items():
         key = (StockQuant.product_id == product_id, StockQuant.location_id == location_id,
-               StockQuant.lot == lot)
+               StockQuant.lot == lot, StockQuant.bucket == bucket.value)
         if await _change(session, StockQuant, key, delta, bump_version=False) is None:
             have = await session.scalar(select(StockQuant.quantity).where(*key))
             warehouse = names.warehouse_codes[warehouse_of_location[location_id]]
             lot_text = f" (lot {lot})" if lot else ""
-            where = f"in {warehouse} bin {names.location_codes[location_id]}{lot_text}"
+            where = (f"{bucket.value} in {warehouse} bin "
+                     f"{names.location_codes[location_id]}{lot_text}")
             raise _shortage(names, product_id, have, -delta, where)
 
 

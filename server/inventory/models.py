@@ -135,12 +135,14 @@ class StockCost(Base):
 
 
 class StockQuant(Base):
-    """Physical quantity of one product and lot in one bin, whatever bucket it counts in.
-    ``lot`` is '' for stock without a lot (it is part of the key, so it cannot be NULL)."""
+    """Physical quantity of one product and lot in one bin, in one physical bucket: a bin knows
+    how much of what it holds is free, reserved, picked, waiting for QC or rejected. ``lot`` is
+    '' for stock without a lot (it is part of the key, so it cannot be NULL)."""
 
     __tablename__ = "stock_quant"
     __table_args__ = (
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint(f"bucket IN ({_PHYSICAL})", name="physical_bucket"),
         Index("ix_stock_quant_product_id_warehouse_id", "product_id", "warehouse_id"),
         Index("ix_stock_quant_location_id", "location_id"),
     )
@@ -152,6 +154,7 @@ class StockQuant(Base):
         IdType, ForeignKey("location.id", ondelete="RESTRICT"), primary_key=True
     )
     lot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(16), primary_key=True)
     # A bin never changes warehouse; kept here so per-warehouse sums need no join.
     warehouse_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("warehouse.id", ondelete="RESTRICT")

@@ -17,7 +17,7 @@ MAX_LOT_LENGTH = 64
 MAX_AMOUNT = Decimal(10) ** 14
 
 PositionKey = tuple[int, int, Bucket]  # product, warehouse, bucket
-QuantKey = tuple[int, int, str]  # product, location, lot
+QuantKey = tuple[int, int, str, Bucket]  # product, location, lot, bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +135,13 @@ def position_deltas(moves: Sequence[Move]) -> dict[PositionKey, Decimal]:
 
 
 def quant_deltas(moves: Sequence[Move]) -> dict[QuantKey, Decimal]:
-    """The net change per bin and lot, zero sums dropped, in the global lock order."""
+    """The net change per bin, lot and bucket, zero sums dropped, in the global lock order."""
     deltas: dict[QuantKey, Decimal] = defaultdict(Decimal)
     for move in moves:
-        if move.from_location_id is not None:
-            deltas[(move.product_id, move.from_location_id, move.lot)] -= move.quantity
-        if move.to_location_id is not None:
-            deltas[(move.product_id, move.to_location_id, move.lot)] += move.quantity
+        if move.from_location_id is not None and move.from_bucket is not None:
+            deltas[(move.product_id, move.from_location_id, move.lot, move.from_bucket)] -= \
+                move.quantity
+        if move.to_location_id is not None and move.to_bucket is not None:
+            deltas[(move.product_id, move.to_location_id, move.lot, move.to_bucket)] += \
+                move.quantity
     return {key: deltas[key] for key in sorted(deltas) if deltas[key]}

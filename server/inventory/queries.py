@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -117,11 +117,13 @@ async def levels_of(
         ))
     }
     bins: dict[int, list[BinQuantity]] = defaultdict(list)
+    in_bin = func.sum(StockQuant.quantity)
     quants = (
-        select(StockQuant.product_id, Location.code, StockQuant.lot, StockQuant.quantity)
+        select(StockQuant.product_id, Location.code, StockQuant.lot, in_bin)
         .join(Location, Location.id == StockQuant.location_id)
         .where(StockQuant.product_id.in_(ids), StockQuant.warehouse_id == warehouse_id,
                StockQuant.quantity > 0)
+        .group_by(StockQuant.product_id, Location.code, StockQuant.lot)
         .order_by(Location.code, StockQuant.lot)
     )
     for product_id, code, lot, quantity in (await session.execute(quants)):

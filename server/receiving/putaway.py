@@ -4,10 +4,9 @@ whose barcode was scanned, through the ledger, advancing the open putaway tasks 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
@@ -16,19 +15,17 @@ from server.catalog.rules import raise_problems
 from server.db import Database, utcnow
 from server.errors import InvalidInput, Problem
 from server.idempotency import run_once
-from server.inventory.balances import InsufficientStock
-from server.inventory.models import Bucket, StockQuant
+from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
 from server.inventory.posting import post_moves
 from server.inventory.queries import StockMovement, movement_of
 from server.inventory.rules import lot_of
 from server.numbering import next_number
-from server.receiving.models import TaskKind, TaskStatus, WarehouseTask
+from server.receiving.models import WarehouseTask
 from server.receiving.task_rules import (
     Bin,
     PutawayRequest,
     advance,
-    plain,
     putaway_problems,
     putaway_source_problem,
     putaway_target_problem,
@@ -74,7 +71,6 @@ async def putaway(db: Database, principal: Principal, request: PutawayRequest) -
         )
         posting = await post_moves(session, [move], PostingContext(
             DOCUMENT_TYPE, principal, number, reason=f"put away into {found.target.code}"))
-        await _check_none_was_waiting_for_qc(session, found, lot, request.quantity)
         shares = advance([task.quantity - task.done_quantity for task in tasks],
                          request.quantity)
         advanced = []
@@ -90,31 +86,6 @@ async def putaway(db: Database, principal: Principal, request: PutawayRequest) -
         movement = await movement_of(session, result["postingId"], result["documentNumber"])
         tasks = await tasks_by_ids(session, result["taskIds"])
     return Putaway(movement, [task for task in tasks if task is not None])
-
-
-async def _check_none_was_waiting_for_qc(
-    session: AsyncSession, found: _Resolved, lot: str, quantity: Decimal
-) -> None:
-    """A bin's quant counts every bucket, so the ledger would let pending_qc stock leave as if it
-    were available. What open QC tasks still have to inspect there is not available: after the
-    posting (which holds the quant's lock) the bin must still hold at least that much."""
-    left = await session.scalar(select(StockQuant.quantity).where(
-        StockQuant.product_id == found.product.id, StockQuant.location_id == found.source.id,
-        StockQuant.lot == lot)) or Decimal(0)
-    waiting = await session.scalar(
-        select(func.sum(WarehouseTask.quantity - WarehouseTask.done_quantity))
-        .where(WarehouseTask.product_id == found.product.id,
-               WarehouseTask.location_id == found.source.id, WarehouseTask.lot == lot,
-               WarehouseTask.kind == TaskKind.QC.value,
-               WarehouseTask.status == TaskStatus.OPEN.value)) or Decimal(0)
-    if left < waiting:
-        available = left + quantity - waiting
-        lot_text = f" (lot {lot})" if lot else ""
-        raise InsufficientStock(
-            f"not enough available {found.product.sku} in {found.warehouse.code} bin "
-            f"{found.source.code}{lot_text}: {plain(available)} there, {plain(quantity)} asked "
-            f"({plain(waiting)} wait for inspection)",
-            available=available, requested=quantity)
 
 
 async def _resolve(session: AsyncSession, request: PutawayRequest) -> _Resolved:

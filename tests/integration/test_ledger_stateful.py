@@ -76,8 +76,8 @@ skus = st.sampled_from(SKUS)
 class Tables:
     ledger: list[StockLedger]
     positions: dict[tuple[int, int, str], Decimal]
-    quants: dict[tuple[int, int, str], Decimal]
-    quant_warehouses: dict[tuple[int, int, str], int]
+    quants: dict[tuple[int, int, str, str], Decimal]  # product, bin, lot, bucket
+    quant_warehouses: dict[tuple[int, int, str, str], int]
     costs: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal | None, int]]
 
     def fingerprint(self) -> tuple[Any, ...]:
@@ -208,8 +208,9 @@ class StockMachine(RuleBasedStateMachine):
                      for r in await session.scalars(select(StockCost))}
         return Tables(
             ledger, positions,
-            {(r.product_id, r.location_id, r.lot): r.quantity for r in quant_rows},
-            {(r.product_id, r.location_id, r.lot): r.warehouse_id for r in quant_rows},
+            {(r.product_id, r.location_id, r.lot, r.bucket): r.quantity for r in quant_rows},
+            {(r.product_id, r.location_id, r.lot, r.bucket): r.warehouse_id
+             for r in quant_rows},
             costs,
         )
 
@@ -229,7 +230,10 @@ class StockMachine(RuleBasedStateMachine):
         bin_ids = self.world.bins
         expected = {(product_ids[sku], bin_ids[loc], lot): quantity
                     for (sku, loc, lot), quantity in self.expected.items() if quantity}
-        assert nonzero(tables.quants) == expected
+        in_bins: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+        for (product_id, location_id, lot, _bucket), quantity in tables.quants.items():
+            in_bins[(product_id, location_id, lot)] += quantity
+        assert nonzero(in_bins) == expected
 
 
 def share_of(held: Decimal, share: Decimal) -> Decimal:
@@ -243,7 +247,7 @@ def nonzero(amounts: dict[Any, Decimal]) -> dict[Any, Decimal]:
 
 def check_against_ledger(tables: Tables) -> None:
     positions: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
-    quants: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    quants: dict[tuple[int, int, str, str], Decimal] = defaultdict(Decimal)
     value: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for row in tables.ledger:
         assert row.quantity > 0
@@ -251,10 +255,11 @@ def check_against_ledger(tables: Tables) -> None:
             positions[(row.product_id, row.warehouse_id, row.from_bucket)] -= row.quantity
         if row.to_bucket:
             positions[(row.product_id, row.warehouse_id, row.to_bucket)] += row.quantity
-        if row.from_location_id:
-            quants[(row.product_id, row.from_location_id, row.lot)] -= row.quantity
-        if row.to_location_id:
-            quants[(row.product_id, row.to_location_id, row.lot)] += row.quantity
+        if row.from_location_id and row.from_bucket:
+            quants[(row.product_id, row.from_location_id, row.lot, row.from_bucket)] -= \
+                row.quantity
+        if row.to_location_id and row.to_bucket:
+            quants[(row.product_id, row.to_location_id, row.lot, row.to_bucket)] += row.quantity
         flow = flow_of(row.from_bucket and Bucket(row.from_bucket),
                        row.to_bucket and Bucket(row.to_bucket))
         if flow is not Flow.NEUTRAL:
@@ -266,15 +271,17 @@ def check_against_ledger(tables: Tables) -> None:
     assert nonzero(tables.quants) == nonzero(quants)
     assert all(q >= 0 for q in tables.positions.values())
     assert all(q >= 0 for q in tables.quants.values())
-    # bin quants add up to the physical buckets of each product × warehouse
+    # bin quants add up to each physical bucket of each product × warehouse
     physical: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    physical_buckets: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     for (product_id, warehouse_id, bucket), quantity in tables.positions.items():
         if Bucket(bucket) in PHYSICAL_BUCKETS:
             physical[(product_id, warehouse_id)] += quantity
-    in_bins: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+            physical_buckets[(product_id, warehouse_id, bucket)] += quantity
+    in_bins: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     for key, quantity in tables.quants.items():
-        in_bins[(key[0], tables.quant_warehouses[key])] += quantity
-    assert nonzero(in_bins) == nonzero(physical)
+        in_bins[(key[0], tables.quant_warehouses[key], key[3])] += quantity
+    assert nonzero(in_bins) == nonzero(physical_buckets)
     # the valuation covers exactly the stock on hand, and its value is the ledger's
     for pair, (valued_quantity, stock_value, _average, _version) in tables.costs.items():
         assert valued_quantity == physical.get(pair, ZERO)
