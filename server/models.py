@@ -7,7 +7,8 @@ from server.db import Base
 from server.inventory import models as inventory_models
 from server.purchasing import models as purchasing_models
 from server.receiving import models as receiving_models
+from server.sales import models as sales_models
 
 __all__ = ["Base", "approval_models", "auth", "catalog_models", "events", "idempotency",
            "inventory_models", "numbering", "purchasing_models",
-           "receiving_models"]
+           "receiving_models", "sales_models"]

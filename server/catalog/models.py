@@ -31,6 +31,8 @@ class Product(IdMixin, TimestampMixin, Base):
     category: Mapped[str] = mapped_column(String(100), default="", index=True)
     unit_of_measure: Mapped[str] = mapped_column(String(16), default="pcs")
     qc_required: Mapped[bool] = mapped_column(default=False)
+    # Bought for the order: a backorder raises a purchase requisition at once.
+    make_to_order: Mapped[bool] = mapped_column(default=False)
     safety_stock: Mapped[Decimal] = mapped_column(default=Decimal(0))
     list_price: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     active: Mapped[bool] = mapped_column(default=True)

@@ -3,7 +3,7 @@ running balances kept in the same transaction, each refusing a negative quantity
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -160,3 +160,17 @@ class StockQuant(Base):
         IdType, ForeignKey("warehouse.id", ondelete="RESTRICT")
     )
     quantity: Mapped[Decimal] = mapped_column(default=Decimal(0))
+
+
+class StockLot(Base):
+    """What is known of a lot of a product: when it expires and when it first arrived, so
+    picking can take the first to expire (FEFO), else the first received (FIFO)."""
+
+    __tablename__ = "stock_lot"
+
+    product_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("product.id", ondelete="RESTRICT"), primary_key=True
+    )
+    lot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expiry: Mapped[date | None]
+    first_received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -72,6 +72,7 @@ class ReceiptLine(IdMixin, Base):
 class TaskKind(StrEnum):
     QC = "qc"
     PUTAWAY = "putaway"
+    PICK = "pick"
 
 
 class TaskStatus(StrEnum):

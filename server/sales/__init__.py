@@ -1,0 +1,1 @@
+"""Sales: orders with live stock checks and reservations, backorders, picking and shipping."""
