@@ -21,6 +21,7 @@ from server.db import Database, utcnow
 from server.errors import DomainError, InvalidInput, InvalidState, NotFound, Problem
 from server.events import record_event
 from server.idempotency import run_once
+from server.inventory.lots import register_lots
 from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
 from server.inventory.posting import post_moves
@@ -120,6 +121,8 @@ async def _post(
     await session.flush()
     await post_moves(session, moves, PostingContext(
         DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"))
+    await register_lots(session, [(line.product_id, line.lot, line.expiry)
+                                  for line in receipt.lines])
     tolerance = supplier.over_receipt_tolerance_pct
     done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
     order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value

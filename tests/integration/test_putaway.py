@@ -198,8 +198,8 @@ async def test_stock_waiting_for_qc_cannot_be_put_away(
         accepted_quantity=Decimal(6)))
     error = await refusal(db, world, scan("WH1-A-01", 7, sku="P2", lot="Q1"))
     assert error.problems[0].code == "INSUFFICIENT_STOCK"
-    assert "not enough P2 available in WH1 bin WH1-RCV (lot Q1): 6 there, 7 asked" \
-        == error.problems[0].message
+    assert error.problems[0].message \
+        == "not enough P2 available in WH1 bin WH1-RCV (lot Q1): 6 there, 7 asked"
     done = await putaway(db, world["warehouse"], scan("WH1-A-01", 6, sku="P2", lot="Q1"))
     assert [t.status for t in done.tasks] == [TaskStatus.DONE]
     assert await bins_of(db, "P2") == {("WH1-A-01", "Q1"): Decimal(6),

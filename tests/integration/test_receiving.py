@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from server.db import Database, utcnow
 from server.errors import DomainError
-from server.inventory.models import Bucket, StockLedger
+from server.inventory.models import Bucket, StockLedger, StockLot
 from server.purchasing import orders, portal
 from server.purchasing.states import PoState
 from server.receiving import receipts
@@ -209,3 +209,19 @@ async def test_two_scanners_racing_for_the_last_units_one_wins(
     assert losers[0].current is not None
     assert losers[0].current.lines[0].received == D(100)
     assert await level(db, "P1", Bucket.AVAILABLE) == D(100)
+
+
+async def test_received_lots_are_known_with_their_expiry_and_first_arrival(
+    db: Database, world: World
+) -> None:
+    order = await approved_order(db, world, {"P1": 100})
+    first_expiry, later_expiry = date(2027, 3, 31), date(2028, 1, 1)
+    await receipts.receive_goods(db, world["warehouse"], request(
+        order.number, ReceiveLine(D(5), sku="P1", lot="L1", expiry=first_expiry)))
+    await receipts.receive_goods(db, world["warehouse"], request(
+        order.number, ReceiveLine(D(5), sku="P1", lot="L1", expiry=later_expiry),
+        by_sku("P1", 5)))
+    async with db.reader() as session:
+        lots = list(await session.scalars(select(StockLot)))
+    assert [(lot.lot, lot.expiry) for lot in lots] == [("L1", first_expiry)], \
+        "a lot is recorded once, as it first arrived; stock without a lot is no lot"
