@@ -73,11 +73,12 @@ async def suggested_bins(
         select(Location.id, Location.code).where(*storage, ~occupied)
     )).all())
     promised: dict[int, set[int]] = defaultdict(set)
+    # Distinct pairs: open tasks pile up while goods wait at the dock, the pairs do not.
     open_putaways = select(WarehouseTask.suggested_location_id, WarehouseTask.product_id).where(
         WarehouseTask.warehouse_id == warehouse_id, WarehouseTask.kind == TaskKind.PUTAWAY.value,
         WarehouseTask.status == TaskStatus.OPEN.value,
         WarehouseTask.suggested_location_id.in_(list(empty_bins)),
-    )
+    ).distinct()
     for location_id, product_id in await session.execute(open_putaways):
         promised[location_id].add(product_id)
     empty = [EmptyBin(i, code, frozenset(promised[i])) for i, code in empty_bins.items()]
