@@ -32,6 +32,7 @@ from server.purchasing.rules import (
 )
 from server.purchasing.states import PoAction, PoState, check_allowed
 
+ORDER_PREFIX = "PO"  # numbers read PO-YYYY-NNNNNN
 DOCUMENT_TYPE = "PURCHASE_ORDER"
 PURCHASERS = (Role.PURCHASER, Role.PURCHASE_MANAGER)
 
@@ -92,7 +93,7 @@ async def create_purchase_order(
         supplier, warehouse = await _parties(session, draft.supplier_code, draft.warehouse_code)
         priced = await _priced_lines(session, supplier, draft.lines)
         order = PurchaseOrder(
-            number=await next_number(session, "PO", today), supplier_id=supplier.id,
+            number=await next_number(session, ORDER_PREFIX, today), supplier_id=supplier.id,
             warehouse_id=warehouse.id, state=PoState.DRAFT.value, currency=draft.currency,
             notes=draft.notes, created_by_id=principal.user_id, order_date=today,
             lines=[_new_line(index + 1, line, product)

@@ -4,6 +4,7 @@ with each line's ordered, shipped, received and still receivable quantities."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,7 +21,7 @@ from server.purchasing.models import (
     ShipmentNotice,
     ShipmentNoticeLine,
 )
-from server.purchasing.orders import load_order
+from server.purchasing.orders import ORDER_PREFIX, load_order
 from server.purchasing.rules import shipping_allowance
 from server.receiving.barcodes import BarcodeKind, resolve_in_session
 from server.receiving.receipt_rules import LineProgress, receivable_now
@@ -80,6 +81,9 @@ def progress_of(line: PurchaseOrderLine, tolerance_pct: Decimal) -> LineProgress
 
 async def find_target(session: AsyncSession, code: str, *, lock: bool = False) -> Target:
     """The order (locked FOR UPDATE when asked) behind a scanned PO, ASN or pallet label."""
+    if code.startswith(f"{ORDER_PREFIX}-"):  # the usual scan: the PO's own number, read once
+        with suppress(NotFound):
+            return Target(code, await load_order(session, code, lock=lock, field="document"))
     resolution = await resolve_in_session(session, code)
     notice = resolution.shipment_notice
     if resolution.kind in (BarcodeKind.SHIPMENT_NOTICE, BarcodeKind.PALLET) and notice:

@@ -78,14 +78,22 @@ async def receive_goods(
     db: Database, principal: Principal, request: ReceiptRequest
 ) -> ReceiptView:
     principal.require(*RECEIVERS)
+    posted: list[ReceiptView] = []
+
+    async def perform(session: AsyncSession) -> dict[str, Any]:
+        view = await _post(session, principal, request)
+        posted.append(view)  # the answer, built before commit: no second read of it
+        return {"number": view.receipt.number}
+
     try:
         if problems := request_problems(request):
             raise InvalidInput.of(problems)
-        outcome = await run_once(db, principal, OPERATION, request.idempotency_key,
-                                 lambda session: _post(session, principal, request))
+        outcome = await run_once(db, principal, OPERATION, request.idempotency_key, perform)
     except DomainError as error:
         raise ReceiptRefused(error, await _current(db, request.document)) from error
-    async with db.reader() as session:
+    if posted:
+        return posted[0]
+    async with db.reader() as session:  # a replay: the first call's receipt
         receipt = await queries.load_receipt(session, outcome.result["number"])
         [view] = await queries.views_of(session, [receipt])
         return view
@@ -101,7 +109,7 @@ async def _current(db: Database, code: str) -> ReceivingDocument | None:
 
 async def _post(
     session: AsyncSession, principal: Principal, request: ReceiptRequest
-) -> dict[str, Any]:
+) -> ReceiptView:
     target = await documents.find_target(session, request.document, lock=True)
     order = target.order
     _check_receivable(order)
@@ -134,7 +142,9 @@ async def _post(
                        payload={"number": number, "orderNumber": order.number,
                                 "noticeNumber": notice_number})
     await order_event(session, order, "PO_RECEIVED", principal, receipt=number)
-    return {"number": number}
+    line_numbers = {line.id: line.line_no for line in order.lines}
+    return ReceiptView(receipt, order.number, notice_number, principal.username,
+                       {line.id: line_numbers[line.order_line_id] for line in receipt.lines})
 
 
 def _check_receivable(order: PurchaseOrder) -> None:
