@@ -1,5 +1,6 @@
-"""The warehouse to-do list: QC and putaway tasks opened by receipts and inspections, advanced by
-decisions and putaways, each change told as a ``warehouse_task`` event in its transaction."""
+"""The warehouse to-do list: QC and putaway tasks opened by receipts and inspections, pick tasks
+opened by pick lists, advanced by decisions, putaways and picks, each change told as a
+``warehouse_task`` event in its transaction."""
 
 from __future__ import annotations
 
@@ -40,13 +41,19 @@ TASK_UPDATED = "TASK_UPDATED"
 TASK_DONE = "TASK_DONE"
 TASK_KINDS = frozenset({TASK_CREATED, TASK_UPDATED, TASK_DONE})
 RECEIPT_DOCUMENT = "GR"
+PICK_LIST_DOCUMENT = "PK"
+
+
+def document_type_of(task: WarehouseTask) -> str:
+    """The kind of document a task serves: a pick list for picks, else a goods receipt."""
+    return PICK_LIST_DOCUMENT if task.kind == TaskKind.PICK.value else RECEIPT_DOCUMENT
 
 
 async def task_event(session: AsyncSession, task: WarehouseTask, kind: str, sku: str) -> None:
     """Tell the warehouse's to-do screens that ``task`` appeared, moved on or finished."""
     await record_event(
         session, topic=TOPIC, kind=kind, warehouse_id=task.warehouse_id,
-        document_type=RECEIPT_DOCUMENT, document_number=task.document_number,
+        document_type=document_type_of(task), document_number=task.document_number,
         payload={"taskId": task.id, "kind": task.kind, "status": task.status, "sku": sku,
                  "quantity": str(round4(task.quantity)),
                  "doneQuantity": str(round4(task.done_quantity))},
@@ -124,6 +131,23 @@ async def open_putaway_task(
         suggested_location_id=bins[source.product_id], quantity=quantity,
         done_quantity=Decimal(0), receipt_line_id=source.receipt_line_id,
         document_number=source.document_number, created_at=utcnow(),
+    )
+    session.add(task)
+    await session.flush()
+    await task_event(session, task, TASK_CREATED, sku)
+    return task
+
+
+async def open_pick_task(
+    session: AsyncSession, *, warehouse_id: int, product_id: int, sku: str, location_id: int,
+    lot: str, quantity: Decimal, pick_list_number: str,
+) -> WarehouseTask:
+    """A pick list line's job: take ``quantity`` of reserved stock from the bin."""
+    task = WarehouseTask(
+        kind=TaskKind.PICK.value, status=TaskStatus.OPEN.value, warehouse_id=warehouse_id,
+        product_id=product_id, lot=lot, location_id=location_id, bucket=Bucket.RESERVED.value,
+        quantity=quantity, done_quantity=Decimal(0), document_number=pick_list_number,
+        created_at=utcnow(),
     )
     session.add(task)
     await session.flush()
