@@ -8,13 +8,13 @@ import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.tools import merge_types
 
 from schema.approvals.resolvers import ApprovalMutation, ApprovalQuery
@@ -47,9 +47,12 @@ Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSub
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, so each request gets fresh extension state; the parse and validation caches
     # are module-level inside strawberry and shared by all requests.
+    # The limit rules are built once: validation results are cached per (document, rules), and
+    # a rule class made afresh for each request would never hit that cache.
+    limits = [depth_rule(settings.max_query_depth, None, None),
+              alias_rule(settings.max_aliases)]
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),

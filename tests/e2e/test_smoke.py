@@ -36,3 +36,16 @@ async def test_login_then_create_warehouse_and_location(api: Api, admin_token: s
     assert listed["data"]["warehouses"]["edges"] == [
         {"node": {"code": "WH1", "locations": [{"code": "WH1-A-01"}]}}
     ]
+
+
+async def test_too_deep_and_too_many_aliases_are_refused_every_time(
+    api: Api, admin_token: str
+) -> None:
+    deep = "{ products { edges { node " + "{ supplierItems { product " * 6 + "{ sku }" \
+           + " } }" * 6 + " } } }"
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }"
+    for _ in range(2):  # the second time comes from the validation cache
+        too_deep = await api(deep, token=admin_token)
+        assert "exceeds maximum operation depth" in too_deep["errors"][0]["message"]
+        too_many = await api(aliases, token=admin_token)
+        assert "aliases found" in too_many["errors"][0]["message"]
