@@ -20,6 +20,7 @@ from server.errors import InvalidInput, Problem
 from server.events import record_event
 from server.inventory import balances
 from server.inventory.balances import Names, Pair
+from server.inventory.listeners import available_increased
 from server.inventory.models import PHYSICAL_BUCKETS, Bucket, StockLedger
 from server.inventory.moves import (
     Move,
@@ -60,6 +61,8 @@ async def post_moves(
     """Write the ledger rows, balances, quants, moving-average cost and STOCK_CHANGED events of
     ``moves`` in the caller's transaction. A move that would take a bucket or bin below zero
     raises ``InsufficientStock`` and the caller's rollback leaves no trace of the posting.
+    When ``available`` grew, the listeners of ``server.inventory.listeners`` run last, in the
+    same transaction (sales serves waiting backorders there).
     Callers that number their document take the number before posting, so locks are always
     taken sequence row first, stock rows after."""
     raise_problems(*move_problems(moves))
@@ -109,6 +112,9 @@ async def post_moves(
                 change, names, context, posted_at, lines.pop() if len(lines) == 1 else None
             ),
         )
+    increases = [(p, w) for (p, w, b), d in positions.items() if b is Bucket.AVAILABLE and d > 0]
+    if increases:
+        await available_increased(session, increases, context)
     return Posting(posting_id, posted_at, entries, changes)
 
 

@@ -1,1 +1,7 @@
-"""Sales: orders with live stock checks and reservations, backorders, picking and shipping."""
+"""Sales: orders with live stock checks and reservations, backorders, picking and shipping.
+
+Importing the package registers the backorder allocator with inventory's posting listeners, so
+every posting that frees stock serves waiting backorders (``server.models`` imports the sales
+models, and with them this package, wherever the database is used)."""
+
+from server.sales import allocation as allocation
