@@ -1,9 +1,10 @@
 """The handheld's offline queue: one local SQLite file that outlives the process.
 
-Receiving sessions (the document as the server described it), every scan or typed quantity
-(written before it counts) and every mutation to send (with its idempotency key, made once per
-intended action) are stored here first, so a network cut, a killed process or a reboot loses
-nothing and a later ``sync`` sends each action exactly once.
+Receiving and picking sessions (the document as the server described it), every scan or typed
+quantity (written before it counts) and every mutation to send (with its idempotency key, made
+once per intended action) are stored here first, so a network cut, a killed process or a reboot
+loses nothing and a later ``sync`` sends each action exactly once. A file written by an older
+client is brought up to date when opened (``MIGRATIONS``, counted in ``PRAGMA user_version``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pda_client.queue_schema import MIGRATIONS, SCHEMA
+
 QUEUE_ENV = "CAIXIAO_PDA_QUEUE"
 HOME_ENV = "CAIXIAO_PDA_HOME"
 QUEUE_FILE = "queue.sqlite3"
@@ -27,55 +30,6 @@ QUEUE_FILE = "queue.sqlite3"
 OPEN, SUBMITTED, POSTED = "open", "submitted", "posted"
 # Post states: not yet answered, accepted, refused with userErrors, refused for another reason.
 PENDING, SENT, CONFLICT, FAILED = "pending", "sent", "conflict", "failed"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS receiving_session (
-    id INTEGER PRIMARY KEY,
-    server TEXT NOT NULL,
-    scanned TEXT NOT NULL,
-    document TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS scan (
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES receiving_session (id),
-    kind TEXT NOT NULL,
-    raw TEXT,
-    sku TEXT,
-    warnings TEXT NOT NULL,
-    undone INTEGER NOT NULL DEFAULT 0,
-    scanned_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS scan_count (
-    scan_id INTEGER NOT NULL REFERENCES scan (id),
-    line_no INTEGER NOT NULL,
-    lot TEXT,
-    expiry TEXT,
-    serial TEXT,
-    quantity TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS post (
-    id INTEGER PRIMARY KEY,
-    server TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    document TEXT NOT NULL,
-    variables TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    session_id INTEGER REFERENCES receiving_session (id),
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    result TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS scan_of_session ON scan (session_id);
-CREATE INDEX IF NOT EXISTS count_of_scan ON scan_count (scan_id);
-CREATE INDEX IF NOT EXISTS post_by_status ON post (server, status);
-"""
-
 
 def default_queue_path(environ: Mapping[str, str] | None = None) -> Path:
     """``$CAIXIAO_PDA_QUEUE``, else ``queue.sqlite3`` in ``$CAIXIAO_PDA_HOME``, else in the
@@ -129,6 +83,7 @@ class PostRow:
     variables: dict[str, Any]
     idempotency_key: str
     session_id: int | None
+    subject: str | None
     status: str
     attempts: int
     last_error: str | None
@@ -154,12 +109,23 @@ class OfflineQueue:
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        # Under the write lock, so two processes opening an old file migrate it once.
+        with self.transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in statements:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed write transaction (rolled back when the block raises)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -172,7 +138,7 @@ class OfflineQueue:
 
     def open_session(self, scanned: str, document: dict[str, Any]) -> SessionRow:
         now = _now()
-        with self._write() as db:
+        with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO receiving_session (server, scanned, document, status, created_at,"
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -198,14 +164,14 @@ class OfflineQueue:
         return [_session(row) for row in rows]
 
     def update_document(self, session_id: int, document: dict[str, Any]) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE receiving_session SET document = ?, updated_at = ? WHERE id = ?",
                 (json.dumps(document), _now(), session_id),
             )
 
     def set_session_status(self, session_id: int, status: str) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE receiving_session SET status = ?, updated_at = ? WHERE id = ?",
                 (status, _now(), session_id),
@@ -224,7 +190,7 @@ class OfflineQueue:
         counts: Sequence[CountRow],
     ) -> ScanRow:
         now = _now()
-        with self._write() as db:
+        with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO scan (session_id, kind, raw, sku, warnings, scanned_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -263,7 +229,7 @@ class OfflineQueue:
                 for row in rows]
 
     def undo_scan(self, scan_id: int) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE scan SET undone = 1 WHERE id = ?", (scan_id,))
 
     # Posts (mutations waiting for, or past, delivery)
@@ -276,22 +242,41 @@ class OfflineQueue:
         variables: dict[str, Any],
         idempotency_key: str,
         session_id: int | None = None,
+        subject: str | None = None,
     ) -> PostRow:
         """Store the action as pending; its session (if any) stops taking scans meanwhile."""
+        with self.transaction() as db:
+            post_id = self.insert_post(db, operation=operation, document=document,
+                                       variables=variables, idempotency_key=idempotency_key,
+                                       session_id=session_id, subject=subject)
+        return self.post(post_id)
+
+    def insert_post(
+        self,
+        db: sqlite3.Connection,
+        *,
+        operation: str,
+        document: str,
+        variables: dict[str, Any],
+        idempotency_key: str,
+        session_id: int | None = None,
+        subject: str | None = None,
+    ) -> int:
+        """``add_post`` inside the caller's transaction; the new post's id."""
         now = _now()
-        with self._write() as db:
-            cursor = db.execute(
-                "INSERT INTO post (server, operation, document, variables, idempotency_key,"
-                " session_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (self.server, operation, document, json.dumps(variables), idempotency_key,
-                 session_id, PENDING, now, now),
+        cursor = db.execute(
+            "INSERT INTO post (server, operation, document, variables, idempotency_key,"
+            " session_id, subject, status, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.server, operation, document, json.dumps(variables), idempotency_key,
+             session_id, subject, PENDING, now, now),
+        )
+        if session_id is not None:
+            db.execute(
+                "UPDATE receiving_session SET status = ?, updated_at = ? WHERE id = ?",
+                (SUBMITTED, now, session_id),
             )
-            if session_id is not None:
-                db.execute(
-                    "UPDATE receiving_session SET status = ?, updated_at = ? WHERE id = ?",
-                    (SUBMITTED, now, session_id),
-                )
-        return self.post(_row_id(cursor))
+        return _row_id(cursor)
 
     def post(self, post_id: int) -> PostRow:
         row = self._db.execute("SELECT * FROM post WHERE id = ?", (post_id,)).fetchone()
@@ -299,14 +284,22 @@ class OfflineQueue:
             raise KeyError(post_id)
         return _post(row)
 
-    def posts(self, statuses: Sequence[str] = (PENDING,)) -> list[PostRow]:
-        """This server's posts in any of ``statuses``, in the order they were made."""
+    def posts(
+        self, statuses: Sequence[str] = (PENDING,), subject: str | None = None
+    ) -> list[PostRow]:
+        """This server's posts in any of ``statuses`` (about ``subject`` if given), in the
+        order they were made."""
         marks = ", ".join("?" for _ in statuses)
         rows = self._db.execute(
-            f"SELECT * FROM post WHERE server = ? AND status IN ({marks}) ORDER BY id",
-            (self.server, *statuses),
+            f"SELECT * FROM post WHERE server = ? AND status IN ({marks})"
+            " AND (? IS NULL OR subject = ?) ORDER BY id",
+            (self.server, *statuses, subject, subject),
         ).fetchall()
         return [_post(row) for row in rows]
+
+    def query(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read, for the session stores built on this file (pda_client.pick_queue)."""
+        return self._db.execute(sql, parameters).fetchall()
 
     def pending_count(self) -> int:
         row = self._db.execute(
@@ -323,10 +316,13 @@ class OfflineQueue:
         result: dict[str, Any] | None = None,
         session_status: str | None = None,
         session_document: dict[str, Any] | None = None,
+        pick_list: dict[str, Any] | None = None,
     ) -> PostRow:
-        """Record how one delivery attempt ended, and what it means for the post's session."""
+        """Record how one delivery attempt ended, and what it means for the post's session
+        (``pick_list``: the pick list it answered with, kept by the picking session of the
+        post's subject unless that holds a newer version already)."""
         now = _now()
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE post SET status = ?, attempts = attempts + 1, last_error = ?,"
                 " result = coalesce(?, result), updated_at = ? WHERE id = ?",
@@ -346,7 +342,20 @@ class OfflineQueue:
                     "UPDATE receiving_session SET document = ? WHERE id = ?",
                     (json.dumps(session_document), session_id),
                 )
+            if pick_list is not None:
+                store_pick_list(db, self.server, pick_list)
         return self.post(post_id)
+
+
+def store_pick_list(db: sqlite3.Connection, server: str, pick_list: dict[str, Any]) -> None:
+    """Keep the server's pick list in its picking session, unless that has a newer one: answers
+    replayed late must not take the session back."""
+    version = int(pick_list["version"])
+    db.execute(
+        "UPDATE picking_session SET document = ?, version = ?, updated_at = ? WHERE server = ?"
+        " AND pick_list = ? AND version <= ?",
+        (json.dumps(pick_list), version, _now(), server, pick_list["number"], version),
+    )
 
 
 def _row_id(cursor: sqlite3.Cursor) -> int:
@@ -363,8 +372,8 @@ def _post(row: sqlite3.Row) -> PostRow:
     return PostRow(
         id=row["id"], operation=row["operation"], document=row["document"],
         variables=json.loads(row["variables"]), idempotency_key=row["idempotency_key"],
-        session_id=row["session_id"], status=row["status"], attempts=row["attempts"],
-        last_error=row["last_error"],
+        session_id=row["session_id"], subject=row["subject"], status=row["status"],
+        attempts=row["attempts"], last_error=row["last_error"],
         result=json.loads(row["result"]) if row["result"] is not None else None,
         created_at=row["created_at"],
     )
