@@ -28,6 +28,9 @@ from pda_client import queue as q
 from pda_client.documents import RECEIVING_DOCUMENT
 from pda_client.errors import PdaError
 from pda_client.outbox import PostResult, Problem
+from pda_client.pick import PickingSession
+from pda_client.pick_queue import PickStore
+from pda_client.picklists import CONFIRM_SHIPMENT, PICK_LIST, shipment_input
 from pda_client.queue import OfflineQueue, PostRow, default_queue_path
 from pda_client.receive import ReceivingSession
 from pda_client.tasks import WarehouseTask
@@ -116,6 +119,7 @@ class PdaClient:
         self._sleep = sleep
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self._queue: OfflineQueue | None = None
+        self._picks: PickStore | None = None
 
     def __enter__(self) -> PdaClient:
         return self
@@ -132,13 +136,18 @@ class PdaClient:
         self._http.close()
         if self._queue is not None:
             self._queue.close()
-            self._queue = None
+            self._queue = self._picks = None
 
     @property
     def queue(self) -> OfflineQueue:
         if self._queue is None:
             self._queue = OfflineQueue(self.queue_path, self.url)
         return self._queue
+
+    @property
+    def picks(self) -> PickStore:
+        self._picks = self._picks or PickStore(self.queue)
+        return self._picks
 
     # Transport
 
@@ -254,12 +263,15 @@ class PdaClient:
         self, warehouse_code: str, kinds: Sequence[str] | None = None
     ) -> list[WarehouseTask]:
         """The warehouse's open tasks (QC, PUTAWAY or both), oldest first, every page."""
+        return self._open_tasks(warehouse_code, tasks.task_kinds(kinds))
+
+    def _open_tasks(self, warehouse_code: str, kinds: list[str] | None) -> list[WarehouseTask]:
         found: list[WarehouseTask] = []
         after: str | None = None
         while True:
             page = self.execute(tasks.WAREHOUSE_TASKS, {
-                "warehouseCode": warehouse_code, "kinds": tasks.task_kinds(kinds),
-                "first": tasks.PAGE_SIZE, "after": after,
+                "warehouseCode": warehouse_code, "kinds": kinds, "first": tasks.PAGE_SIZE,
+                "after": after,
             })["warehouseTasks"]
             found += [WarehouseTask.from_json(edge["node"]) for edge in page["edges"]]
             if not page["pageInfo"]["hasNextPage"]:
@@ -296,6 +308,52 @@ class PdaClient:
                                                   quantity, lot, warehouse_code, key)}
         return self.submit("putaway", tasks.PUTAWAY, variables, key)
 
+    # Picking and shipping
+
+    def start_picking(self, pick_list_barcode: str) -> PickingSession:
+        """The picking session of a scanned pick list, holding the list as the server has it
+        now; when the server cannot be reached, as the queue kept it."""
+        number = pick_list_barcode.strip()
+        try:
+            document = self.pick_list(number)
+        except PdaError as error:
+            cached = self.picks.session_of(number)
+            if cached is not None and error.unanswered:
+                return PickingSession(self, self.picks, cached)
+            raise
+        return PickingSession(self, self.picks, self.picks.open_session(document))
+
+    def next_pick_task(self, warehouse_code: str) -> PickingSession | None:
+        """The session of the pick list of the oldest open PICK task that has something left
+        to pick here (lines waiting to be sent do not count); None when there is none."""
+        for number in dict.fromkeys(task.document_number
+                                    for task in self._open_tasks(warehouse_code, ["PICK"])):
+            session = self.start_picking(number)
+            if session.current() is not None:
+                return session
+        return None
+
+    def picking_sessions(self) -> list[PickingSession]:
+        """Sessions with something left to pick or confirmations waiting, oldest first."""
+        found = [PickingSession(self, self.picks, row) for row in self.picks.sessions()]
+        return [session for session in found if not session.finished]
+
+    def pick_list(self, number: str) -> dict[str, Any]:
+        found: dict[str, Any] | None = self.execute(PICK_LIST, {"number": number})["pickList"]
+        if found is None:
+            raise PdaError("NOT_FOUND", f"no pick list {number}")
+        return found
+
+    def confirm_shipment(self, pick_list_number: str, carrier: str, tracking_number: str, *,
+                         based_on_version: int | None = None) -> PostResult:
+        """Queue and send confirmShipment, after any confirmation of the list still waiting."""
+        key = str(uuid.uuid4())
+        data = shipment_input(pick_list_number, carrier, tracking_number, based_on_version, key)
+        post = self.queue.add_post(operation="confirmShipment", document=CONFIRM_SHIPMENT,
+                                   variables={"input": data}, idempotency_key=key,
+                                   subject=data["pickListNumber"])
+        return self.deliver_in_order(post)
+
     # The queue: submit, deliver, sync
 
     def submit(
@@ -309,6 +367,10 @@ class PdaClient:
     def deliver(self, post: PostRow) -> PostResult:
         """Send one queued mutation (with retries) and record how it ended (see outbox)."""
         return outbox.deliver(self.execute, self.queue, post)
+
+    def deliver_in_order(self, post: PostRow) -> PostResult:
+        """``deliver`` after the posts about the same subject still pending (see outbox)."""
+        return outbox.deliver_in_order(self.execute, self.queue, post)
 
     def sync(self) -> list[PostResult]:
         """Send every pending post in the order they were made, each under its own key. When
