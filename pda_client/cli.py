@@ -3,8 +3,9 @@
 ``caixiao-pda login --url http://server:8000 USERNAME`` asks for the password and saves the
 token (see pda_client.config); ``whoami`` asks the server who that token is. ``receive`` counts
 goods from a keyboard-wedge scanner (one scan per line on stdin), ``sync`` sends what the offline
-queue holds (pda_client.queue; ``$CAIXIAO_PDA_QUEUE`` to move it), ``pending`` shows it, and
-``inspect`` / ``putaway`` list and work off the warehouse's QC and putaway tasks.
+queue holds (pda_client.queue; ``$CAIXIAO_PDA_QUEUE`` to move it), ``pending`` shows it,
+``inspect`` / ``putaway`` list and work off the warehouse's QC and putaway tasks, ``pick`` walks
+a pick list bin by bin (pda_client.pick_cli) and ``ship`` confirms its shipment.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import typer
 from pda_client.client import PdaClient, PdaError, PostResult
 from pda_client.config import PdaConfig, config_path, load_config, save_config
 from pda_client.errors import to_quantity
+from pda_client.pick_cli import PICK_HELP, pick_loop
 from pda_client.queue import CONFLICT, PENDING, SENT
 from pda_client.receive import ReceivingSession, ScanResult
 from pda_client.tasks import WarehouseTask
@@ -122,7 +124,8 @@ def _show_scan(result: ScanResult) -> None:
 def _show_post(result: PostResult, pending: int) -> None:
     if result.status == SENT:
         typer.echo(f"Sent: {result.operation} #{result.post_id}"
-                   + (f", receipt {result.receipt_number}" if result.receipt_number else ""))
+                   + (f", receipt {result.receipt_number}" if result.receipt_number else "")
+                   + (f", shipment {result.shipment_number}" if result.shipment_number else ""))
     elif result.status == PENDING:
         typer.echo(f"Not sent yet: {result.operation} #{result.post_id} is kept in the queue "
                    f"({result.error}). {pending} pending: run `caixiao-pda sync` later.")
@@ -218,6 +221,10 @@ def pending() -> None:
             counted = sum((tally.counted for tally in session.lines()), Decimal(0))
             typer.echo(f"session {session.id}: receiving {session.document.scanned}, "
                        f"{_n(counted)} counted")
+        for picking in client.picking_sessions():
+            left = sum(progress.line.open and not progress.waiting for progress in picking.lines())
+            typer.echo(f"picking {picking.number}: {left} line(s) left to pick, "
+                       f"{len(picking.waiting())} waiting to be sent")
         for post in client.outbox():
             typer.echo(f"#{post.post_id} {post.operation} key {post.idempotency_key} "
                        f"({post.attempts} attempts): {post.error or 'not sent yet'}")
@@ -299,6 +306,45 @@ def putaway(
         try:
             outcome = client.putaway(sku, from_bin, to_bin_barcode, quantity, lot,
                                      warehouse_code=warehouse)
+        except PdaError as error:
+            _fail(str(error))
+        _finish(outcome, client)
+
+
+@app.command()
+def pick(
+    pick_list: Annotated[str | None, typer.Argument(
+        help="The pick list barcode; omit it for the next pick task of --warehouse.")] = None,
+    warehouse: Warehouse = None,
+) -> None:
+    """Pick a pick list bin by bin: each scan is a line on stdin; `confirm` sends a line."""
+    if pick_list is None and not warehouse:
+        _fail(f"give the pick list, or the warehouse with --warehouse (or ${WAREHOUSE_ENV})")
+    with _client() as client:
+        try:
+            session = (client.start_picking(pick_list) if pick_list
+                       else client.next_pick_task(str(warehouse)))
+        except PdaError as error:
+            _fail(str(error))
+        if session is None:
+            typer.echo(f"No pick tasks left in {warehouse}.")
+            return
+        orders = ", ".join(session.pick_list.order_numbers)
+        typer.echo(f"Picking {session.number} for {orders} (session {session.id}, "
+                   f"{client.pending_count()} pending). {PICK_HELP}")
+        pick_loop(session, lambda result: _show_post(result, client.pending_count()))
+
+
+@app.command()
+def ship(
+    pick_list: Annotated[str, typer.Argument(help="The pick list whose picked goods leave.")],
+    carrier: Annotated[str, typer.Option(help="Who carries it, e.g. SF Express.")],
+    tracking: Annotated[str, typer.Option(help="The carrier's tracking number.")],
+) -> None:
+    """Confirm the shipment of everything picked on a pick list."""
+    with _client() as client:
+        try:
+            outcome = client.confirm_shipment(pick_list, carrier, tracking)
         except PdaError as error:
             _fail(str(error))
         _finish(outcome, client)

@@ -91,8 +91,12 @@ class LineProgress:
         if self.bin_scan is None:
             return f"go to bin {self.bin}, pick {_n(self.remaining)} × {self.sku}{lot}"
         short = f", {_n(self.short)} short" if self.short else ""
-        return (f"at {self.bin}: scan {self.sku}{lot}, {_n(self.picked)} of "
-                f"{_n(self.remaining)} picked{short}")
+        if self.left > 0:
+            return (f"at {self.bin}: scan {self.sku}{lot}, {_n(self.picked)} of "
+                    f"{_n(self.remaining)} picked{short}")
+        then = "confirm" if self.left == 0 else "too many: undo or type the quantity"
+        return (f"at {self.bin}: {_n(self.picked)} of {_n(self.remaining)} × {self.sku}{lot} "
+                f"picked{short}: {then}")
 
 
 @dataclass(frozen=True, slots=True)
