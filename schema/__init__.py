@@ -33,15 +33,18 @@ from schema.purchasing.subscription import PurchasingSubscription
 from schema.receiving.barcodes import BarcodeQuery
 from schema.receiving.receipts import ReceiptMutation, ReceiptQuery
 from schema.receiving.tasks import TaskMutation, TaskQuery, TaskSubscription
+from schema.sales.alerts import SalesAlertSubscription
+from schema.sales.orders import SalesMutation, SalesQuery
 from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
-                             ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery))
+                             ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
+                             SalesQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
-                                    TaskMutation))
+                                    TaskMutation, SalesMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
-                                            TaskSubscription))
+                                            TaskSubscription, SalesAlertSubscription))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

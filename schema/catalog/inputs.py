@@ -37,6 +37,8 @@ class CreateProductInput:
     category: str = ""
     unit_of_measure: str = "pcs"
     qc_required: bool = False
+    make_to_order: bool = strawberry.field(
+        default=False, description="A backorder raises a draft purchase order at once.")
     safety_stock: Decimal = Decimal(0)
     list_price: Decimal = Decimal(0)
     barcodes: list[BarcodeInput] = strawberry.field(default_factory=list)
@@ -45,7 +47,8 @@ class CreateProductInput:
         return ProductDraft(
             sku=self.sku, name=self.name, category=self.category,
             unit_of_measure=self.unit_of_measure, qc_required=self.qc_required,
-            safety_stock=self.safety_stock, list_price=self.list_price,
+            make_to_order=self.make_to_order, safety_stock=self.safety_stock,
+            list_price=self.list_price,
             barcodes=tuple(barcode.to_draft() for barcode in self.barcodes),
         )
 
@@ -57,6 +60,7 @@ class UpdateProductInput:
     category: str | None = None
     unit_of_measure: str | None = None
     qc_required: bool | None = None
+    make_to_order: bool | None = None
     safety_stock: Decimal | None = None
     list_price: Decimal | None = None
     active: bool | None = strawberry.field(default=None, description="false deactivates it.")
@@ -69,7 +73,8 @@ class UpdateProductInput:
     def to_changes(self) -> ProductChanges:
         return ProductChanges(
             name=self.name, category=self.category, unit_of_measure=self.unit_of_measure,
-            qc_required=self.qc_required, safety_stock=self.safety_stock,
+            qc_required=self.qc_required, make_to_order=self.make_to_order,
+            safety_stock=self.safety_stock,
             list_price=self.list_price, active=self.active,
             add_barcodes=tuple(barcode.to_draft() for barcode in self.add_barcodes or ()),
             remove_barcodes=tuple(self.remove_barcodes or ()),

@@ -84,6 +84,8 @@ class Product:
     category: str
     unit_of_measure: str
     qc_required: bool = strawberry.field(description="Receipts go through quality control.")
+    make_to_order: bool = strawberry.field(
+        description="Bought for the order: a backorder raises a draft purchase order at once.")
     safety_stock: Decimal
     list_price: Decimal
     active: bool
@@ -95,7 +97,8 @@ class Product:
     def from_row(cls, row: models.Product) -> Product:
         return cls(id=strawberry.ID(str(row.id)), sku=row.sku, name=row.name,
                    category=row.category, unit_of_measure=row.unit_of_measure,
-                   qc_required=row.qc_required, safety_stock=row.safety_stock,
+                   qc_required=row.qc_required, make_to_order=row.make_to_order,
+                   safety_stock=row.safety_stock,
                    list_price=row.list_price, active=row.active, created_at=row.created_at,
                    updated_at=row.updated_at, row_id=row.id)
 

@@ -24,6 +24,7 @@ class ProductDraft:
     category: str = ""
     unit_of_measure: str = "pcs"
     qc_required: bool = False
+    make_to_order: bool = False
     safety_stock: Decimal = Decimal(0)
     list_price: Decimal = Decimal(0)
     barcodes: tuple[BarcodeDraft, ...] = ()
@@ -37,6 +38,7 @@ class ProductChanges:
     category: str | None = None
     unit_of_measure: str | None = None
     qc_required: bool | None = None
+    make_to_order: bool | None = None
     safety_stock: Decimal | None = None
     list_price: Decimal | None = None
     active: bool | None = None

@@ -79,6 +79,7 @@ async def create_product(db: Database, principal: Principal, draft: ProductDraft
             category=draft.category.strip(),
             unit_of_measure=draft.unit_of_measure.strip(),
             qc_required=draft.qc_required,
+            make_to_order=draft.make_to_order,
             safety_stock=as_amount(draft.safety_stock),
             list_price=as_amount(draft.list_price),
         )
@@ -137,6 +138,8 @@ def _apply_fields(product: Product, changes: ProductChanges) -> None:
         product.unit_of_measure = changes.unit_of_measure.strip()
     if changes.qc_required is not None:
         product.qc_required = changes.qc_required
+    if changes.make_to_order is not None:
+        product.make_to_order = changes.make_to_order
     if changes.safety_stock is not None:
         product.safety_stock = as_amount(changes.safety_stock)
     if changes.list_price is not None:

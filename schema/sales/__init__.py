@@ -1,0 +1,1 @@
+"""Sales: orders, reservations and alerts; picking and shipping."""
