@@ -1,6 +1,7 @@
 """The load of tests/bench/bench_receiving.py: scanners posting receiveGoods over HTTP, or
-replaying its recorded SQL over psycopg, in client processes that count receipts completed
-within a shared time window; and the CPU the processes on this machine used meanwhile."""
+replaying its recorded SQL over psycopg, back to back (saturation) or one receipt every so many
+seconds each (paced), in client processes that count receipts completed within a shared time
+window; and the CPU the processes on this machine used meanwhile."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import random
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -51,6 +54,8 @@ class Window:
     start: float  # wall clock: warm-up from here
     measure: float  # counted from here
     end: float
+    pace: float  # seconds between one scanner's receipt starts; 0: back to back
+
 
 
 def receive_body(scanner: Scanner, key: str) -> bytes:
@@ -132,6 +137,8 @@ class Tally:
         self.statements = 0
         self.substituted = 0
         self.failed = 0
+        self.started = 0  # paced: receipts started in the counted window
+        self.late = 0  # of those, started late because the one before took the whole interval
         self.errors: list[str] = []  # the first few
 
     def error(self, error: Exception) -> None:
@@ -147,6 +154,7 @@ class Tally:
     def report(self, **extra: Any) -> dict[str, Any]:
         return {"latencies": self.latencies, "total": self.total, "errors": self.errors,
                 "failed": self.failed, "statements": self.statements,
+                "started": self.started, "late": self.late,
                 "substituted": self.substituted, **extra}
 
 
@@ -164,16 +172,40 @@ def _report(pipe: Connection, report: dict[str, Any]) -> None:
     pipe.recv()
 
 
-async def _scan(http: httpx.AsyncClient, scanner: Scanner, window: Window, tally: Tally) -> None:
-    while time.time() < window.end:
+async def _drive(window: Window, tally: Tally, receipt: Callable[[], Awaitable[None]]) -> None:
+    """One scanner: receipts back to back, or paced: one starting every ``window.pace`` seconds,
+    the first at a random moment of the first interval; one that is due while the one before
+    is still running starts as soon as that one ends, and the schedule goes on from there."""
+    due = window.start + random.uniform(0, window.pace)
+    late = False  # the receipt before ended after this one was due
+    while True:
+        if window.pace:
+            await asyncio.sleep(max(0.0, due - time.time()))
+            now = time.time()
+            if now >= window.end:
+                return
+            if window.measure <= now:
+                tally.started += 1
+                tally.late += late
+            due = (now if late else due) + window.pace
+        elif time.time() >= window.end:
+            return
         started = time.perf_counter()
         try:
-            receipt_number(await http.post("/graphql",
-                                           content=receive_body(scanner, uuid.uuid4().hex)))
+            await receipt()
         except Exception as error:
             tally.error(error)
-            continue
-        tally.done(window, started, time.time())
+        else:
+            tally.done(window, started, time.time())
+        late = time.time() > due
+
+
+async def _scan(http: httpx.AsyncClient, scanner: Scanner, window: Window, tally: Tally) -> None:
+    async def receipt() -> None:
+        receipt_number(await http.post("/graphql",
+                                       content=receive_body(scanner, uuid.uuid4().hex)))
+
+    await _drive(window, tally, receipt)
 
 
 async def _graphql_main(url: str, token: str, scanners: list[Scanner], pipe: Connection) -> None:
@@ -194,19 +226,20 @@ def graphql_client(url: str, token: str, scanners: list[Scanner], pipe: Connecti
 async def _replay_loop(conn: psycopg.AsyncConnection[Any], replay: Replay, window: Window,
                        tally: Tally) -> None:
     runs = 0
-    while time.time() < window.end:
-        started = time.perf_counter()
+
+    async def receipt() -> None:
+        nonlocal runs
         try:
             # Awaited first: ``tally.x += await ...`` would lose the other tasks' updates.
             substituted = await replay.run(conn, uuid.uuid4().hex, check=runs < CHECKED_RECEIPTS)
-        except Exception as error:
-            tally.error(error)
+        except Exception:
             await conn.rollback()
-            continue
+            raise
         runs += 1
         tally.substituted += substituted
         tally.statements += len(replay.statements)
-        tally.done(window, started, time.time())
+
+    await _drive(window, tally, receipt)
 
 
 async def _replay_main(libpq: str, templates: list[Template], pipe: Connection) -> None:
@@ -230,13 +263,13 @@ def replay_client(libpq: str, templates: list[Template], pipe: Connection) -> No
 
 
 def run_phase(target: Any, shares: list[tuple[Any, ...]], watch: tuple[str, str],
-              warm_up: float, duration: float, server_pid: int | None = None,
+              warm_up: float, duration: float, pace: float = 0.0, server_pid: int | None = None,
               py_spy: str | None = None) -> dict[str, Any]:
     """Start one client process per share, run the window, return what they counted, the CPU
     used and what the backends of the database were doing in the counted part. ``watch`` is
     (connection string of another database, the bench database's name): the watching adds no
     transaction to the bench database's statistics. ``py_spy`` names a file to profile the
-    server into."""
+    server into; ``pace`` paces each scanner (0: back to back)."""
     context = multiprocessing.get_context("spawn")
     pipes, processes = [], []
     for share in shares:
@@ -249,7 +282,7 @@ def run_phase(target: Any, shares: list[tuple[Any, ...]], watch: tuple[str, str]
         for pipe in pipes:
             assert pipe.poll(120) and pipe.recv() == "ready", "a client did not start"
         start = time.time() + 0.5
-        window = Window(start, start + warm_up, start + warm_up + duration)
+        window = Window(start, start + warm_up, start + warm_up + duration, pace)
         for pipe in pipes:
             pipe.send(window)
         pids = [p.pid for p in processes if p.pid]
@@ -281,7 +314,7 @@ def run_phase(target: Any, shares: list[tuple[Any, ...]], watch: tuple[str, str]
     merged: dict[str, Any] = {"cpu": cpu_used(before, after), "activity": activity}
     for key in ("latencies", "errors", "mismatches", "growing"):
         merged[key] = [x for r in results for x in r.get(key, [])]
-    for key in ("total", "failed", "statements", "substituted"):
+    for key in ("total", "failed", "statements", "substituted", "started", "late"):
         merged[key] = sum(r[key] for r in results)
     return merged
 
