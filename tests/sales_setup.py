@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server import auth
+from server.approvals import service as approvals
 from server.auth import Role
 from server.catalog import customers
 from server.catalog.drafts import CustomerDraft
@@ -23,6 +24,10 @@ from server.inventory.lots import register_lots
 from server.inventory.models import Bucket, StockPosition, StockQuant
 from server.inventory.rules import AdjustmentRequest
 from server.inventory.service import adjust_stock
+from server.purchasing import orders as po_orders
+from server.purchasing.models import PurchaseOrder
+from server.purchasing.orders import OrderDraft
+from server.purchasing.rules import LineDraft
 from server.sales import orders, queries
 from server.sales.models import Reservation, ShortagePolicy
 from server.sales.orders import OrderOutcome
@@ -126,3 +131,18 @@ async def alerts(db: Database, kind: str | None = None) -> list[dict[str, Any]]:
 async def count_of(db: Database, model: Any) -> int:
     async with db.reader() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def purchase(
+    db: Database, world: World, sku: str, quantity: int, requested: date | None = None
+) -> PurchaseOrder:
+    """An approved order from S1 (P1, P2) or S2 (P3) into WH1, sent to the supplier."""
+    supplier = "S2" if sku == "P3" else "S1"
+    order = await po_orders.create_purchase_order(db, world["purchaser"], OrderDraft(
+        supplier, "WH1", [LineDraft(sku, D(quantity), requested_date=requested)]))
+    await po_orders.submit_purchase_order(db, world["purchaser"], order.number)
+    async with db.reader() as session:
+        tasks = await approvals.tasks_of(session, world["manager"])
+    for task, _ in tasks:
+        await approvals.decide(db, world["manager"], task.id, True, None)
+    return order

@@ -83,10 +83,9 @@ async def serve_backorders(
     freed_by = " ".join(part for part in (context.document_type, context.document_number) if part)
     skus = dict((await session.execute(select(Product.id, Product.sku).where(
         Product.id.in_({line.product_id for _, line in waiting})))).all())
-    for order in orders:
-        served = plans.get(order.id)
-        if not served:
-            continue
+    # Posted (and announced) in the order the lines were served.
+    for order in dict.fromkeys(order for order, line in waiting if order.id in plans):
+        served = plans[order.id]
         await apply_plans(session, order, served, context.actor,
                           f"backorder served: stock freed by {freed_by}")
         party = await party_of(session, order)
