@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -55,21 +55,33 @@ class Posting:
     changes: list[PairChange]
 
 
+Locks = Mapping[Pair, balances.LockedCost]
+
+
+async def lock_stock(session: AsyncSession, moves: Sequence[Move]) -> Locks:
+    """Lock the cost rows a posting of ``moves`` will touch, ahead of it: a caller that numbers
+    its document only after this keeps its number row locked for the shortest time. Such a
+    caller must then never wait on stock rows while it holds its number."""
+    return await balances.lock_costs(session, sorted(group_by_pair(moves)))
+
+
 async def post_moves(
-    session: AsyncSession, moves: Sequence[Move], context: PostingContext
+    session: AsyncSession, moves: Sequence[Move], context: PostingContext,
+    locked: Locks | None = None,
 ) -> Posting:
     """Write the ledger rows, balances, quants, moving-average cost and STOCK_CHANGED events of
     ``moves`` in the caller's transaction. A move that would take a bucket or bin below zero
     raises ``InsufficientStock`` and the caller's rollback leaves no trace of the posting.
     When ``available`` grew, the listeners of ``server.inventory.listeners`` run last, in the
     same transaction (sales serves waiting backorders there).
-    Callers that number their document take the number before posting, so locks are always
-    taken sequence row first, stock rows after."""
+    Callers that number their document take the number before posting (sequence row first,
+    stock rows after), or lock the stock first with ``lock_stock`` and pass its ``locked``."""
     raise_problems(*move_problems(moves))
     names, warehouse_of_location = await _names(session, moves)
     grouped = group_by_pair(moves)
     pairs = sorted(grouped)
-    locked = await balances.lock_costs(session, pairs)
+    if locked is None or set(locked) != set(pairs):
+        locked = await balances.lock_costs(session, pairs)
     positions = position_deltas(moves)
     await balances.change_positions(session, positions, names)
     await balances.change_quants(session, quant_deltas(moves), names, warehouse_of_location)

@@ -24,7 +24,7 @@ from server.idempotency import run_once
 from server.inventory.lots import register_lots
 from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
-from server.inventory.posting import post_moves
+from server.inventory.posting import lock_stock, post_moves
 from server.numbering import next_number
 from server.purchasing.events import order_event
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine, ShipmentNoticeLine
@@ -118,19 +118,22 @@ async def _post(
     supplier = await session.get_one(Supplier, order.supplier_id)
     counted = await _counted(session, target, request.lines)
     location = await _receiving_bin(session, warehouse)
-    number = await next_number(session, DOCUMENT_TYPE, utcnow().date())
     receipt = Receipt(
-        number=number, order_id=order.id, notice_id=target.notice and target.notice.id,
+        order_id=order.id, notice_id=target.notice and target.notice.id,
         supplier_id=order.supplier_id, warehouse_id=warehouse.id, location_id=location.id,
         document_scan=request.document, received_by_id=principal.user_id, received_at=utcnow(),
     )
     moves = _receive(target, supplier.over_receipt_tolerance_pct, counted, receipt, location)
+    # Everything that may wait on another transaction comes before the receipt number, whose
+    # row every receipt needs: it stays locked only for the writes that follow.
+    locked = await lock_stock(session, moves)
+    await register_lots(session, [(line.product_id, line.lot, line.expiry)
+                                  for line in receipt.lines])
+    receipt.number = number = await next_number(session, DOCUMENT_TYPE, utcnow().date())
     session.add(receipt)
     await session.flush()
     await post_moves(session, moves, PostingContext(
-        DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"))
-    await register_lots(session, [(line.product_id, line.lot, line.expiry)
-                                  for line in receipt.lines])
+        DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"), locked)
     tolerance = supplier.over_receipt_tolerance_pct
     done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
     order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value
