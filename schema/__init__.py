@@ -35,14 +35,15 @@ from schema.receiving.receipts import ReceiptMutation, ReceiptQuery
 from schema.receiving.tasks import TaskMutation, TaskQuery, TaskSubscription
 from schema.sales.alerts import SalesAlertSubscription
 from schema.sales.orders import SalesMutation, SalesQuery
+from schema.sales.picking import PickingMutation, PickingQuery
 from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
-                             SalesQuery))
+                             SalesQuery, PickingQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
-                                    TaskMutation, SalesMutation))
+                                    TaskMutation, SalesMutation, PickingMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription))
 
