@@ -258,8 +258,9 @@ def shortages_of(
     for request in requests:
         have = left.get(request.pair, ZERO)
         if request.quantity > have:
-            found.append(Shortage(request.index, request.line_no, request.sku, request.quantity,
-                                  have))
+            found.append(Shortage(request.index, request.line_no, request.sku,
+                                  request.quantity.quantize(MONEY_PLACES),
+                                  have.quantize(MONEY_PLACES)))
         left[request.pair] = max(have - request.quantity, ZERO)
     return found
 
