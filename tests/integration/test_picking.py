@@ -4,6 +4,7 @@ off and re-picked from another bin or backordered, replays and stale versions.""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -115,6 +116,18 @@ async def test_reserved_stock_already_on_an_open_pick_list_is_not_released_twice
     assert lines_of(view) == [(1, "WH1-A-01", "P1", "", D(2), second, 1, "open")]
     replayed = await release(db, world, first, second, user="sales", key=key)
     assert replayed.pick_list.number == view.pick_list.number == f"PK-{YEAR}-000002"
+
+
+async def test_a_backorder_served_later_goes_on_the_next_pick_list(
+    db: Database, world: World
+) -> None:
+    await put_stock(db, world, "P1", "WH1-A-01", 3, "100")
+    number = await sales_order(db, world, {"P1": 5})
+    first = await release(db, world, number)
+    assert lines_of(first) == [(1, "WH1-A-01", "P1", "", D(3), number, 1, "open")]
+    await put_stock(db, world, "P1", "WH1-A-02", 4, "100")
+    second = await release(db, world, number)
+    assert lines_of(second) == [(1, "WH1-A-02", "P1", "", D(2), number, 1, "open")]
 
 
 async def test_release_refuses_unknown_orders_mixed_warehouses_and_the_wrong_roles(
@@ -295,3 +308,46 @@ async def test_only_warehouse_staff_confirm_picks_and_not_on_finished_lists(
     await confirm_pick(db, admin, pick(view, 1, 1))
     assert await refused(confirm_pick(db, world["warehouse"], pick(view, 1, 1))) == [
         ("INVALID_STATE", "pickListNumber")]
+
+
+async def test_concurrent_picks_of_one_line_pick_it_once(
+    db: Database, world: World, postgres_only: None
+) -> None:
+    await put_stock(db, world, "P1", "WH1-A-01", 10, "100")
+    await put_stock(db, world, "P3", "WH1-A-01", 5, "40")
+    view = await release(db, world, await sales_order(db, world, {"P1": 4, "P3": 2}))
+    crowd = Database(db.url, pool_size=6)
+    try:
+        results = await asyncio.gather(
+            *(confirm_pick(crowd, world["warehouse"], pick(view, 1, 4)) for _ in range(4)),
+            return_exceptions=True)
+    finally:
+        await crowd.dispose()
+    refusals = [r.problems[0].code for r in results if isinstance(r, DomainError)]
+    assert refusals == ["OVER_PICK"] * 3, results
+    assert await level(db, "P1", Bucket.PICKED) == D(4)
+    assert await level(db, "P1", Bucket.RESERVED) == D(0)
+
+
+async def test_a_short_pick_racing_a_receipt_for_its_backorder_ends_fully_reserved(
+    db: Database, world: World, postgres_only: None
+) -> None:
+    """The short pick and the allocator both lock the stock before the order: whichever runs
+    first, no deadlock, and the line ends with all 5 reserved."""
+    await put_stock(db, world, "P1", "WH1-A-01", 3, "100")
+    number = await sales_order(db, world, {"P1": 5})
+    view = await release(db, world, number)
+    crowd = Database(db.url, pool_size=4)
+    try:
+        results = await asyncio.gather(
+            confirm_pick(crowd, world["warehouse"], pick(
+                view, 1, 0, sku=None, short_quantity=D(3), short_reason="not there")),
+            put_stock(crowd, world, "P1", "WH1-A-02", 5, "100"),
+            return_exceptions=True)
+    finally:
+        await crowd.dispose()
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    _, [line] = await order_row(db, number)
+    assert (line.reserved_quantity, line.backordered_quantity) == (D(5), D(0))
+    assert await reservations(db, number) == {(1, "WH1-A-02", ""): D(5)}
+    assert await level(db, "P1", Bucket.AVAILABLE) == D(0)
