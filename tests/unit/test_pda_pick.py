@@ -13,12 +13,7 @@ import pytest
 
 from pda_client import LineProgress, PdaClient, PdaError, PickingSession
 from pda_client.queue_schema import MIGRATIONS, SCHEMA
-from tests.unit.pda_fake_picking import (
-    P1_L1_LABEL,
-    PICK_LIST,
-    PickingFakeServer,
-    pick_list,
-)
+from tests.unit.pda_fake_picking import P1_L1_LABEL, PICK_LIST, PickingFakeServer, pick_list
 from tests.unit.pda_fake_server import (
     CONNECT_ERROR,
     P1_CASE,
