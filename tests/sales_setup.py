@@ -29,9 +29,10 @@ from server.purchasing.models import PurchaseOrder
 from server.purchasing.orders import OrderDraft
 from server.purchasing.rules import LineDraft
 from server.sales import orders, queries
-from server.sales.models import Reservation, ShortagePolicy
+from server.sales.models import Reservation, SalesOrderLine, ShortagePolicy
 from server.sales.orders import OrderOutcome
 from server.sales.queries import OrderView
+from server.sales.reserve import RESERVABLE_BINS
 from server.sales.rules import SalesLineDraft, SalesOrderDraft
 from tests.receiving_setup import receiving_world
 from tests.world import PASSWORD, World
@@ -146,3 +147,35 @@ async def purchase(
     for task, _ in tasks:
         await approvals.decide(db, world["manager"], task.id, True, None)
     return order
+
+
+async def assert_books_balance(db: Database) -> None:
+    """Per product: the reserved bucket = the Reservation rows = the lines' reserved; the
+    backordered bucket = the lines' backordered; and no backorder waits while stock it could
+    have is available."""
+    async with db.reader() as session:
+        positions = {(sku, bucket): quantity for sku, bucket, quantity in await session.execute(
+            select(Product.sku, StockPosition.bucket, StockPosition.quantity)
+            .join(Product, Product.id == StockPosition.product_id))}
+        lines = {sku: (reserved, backordered) for sku, reserved, backordered in
+                 await session.execute(
+                     select(Product.sku, func.sum(SalesOrderLine.reserved_quantity),
+                            func.sum(SalesOrderLine.backordered_quantity))
+                     .join(Product, Product.id == SalesOrderLine.product_id)
+                     .group_by(Product.sku))}
+        rows = dict((await session.execute(
+            select(Product.sku, func.sum(Reservation.quantity))
+            .join(Product, Product.id == Reservation.product_id).group_by(Product.sku))).all())
+        reservable = dict((await session.execute(
+            select(Product.sku, func.sum(StockQuant.quantity))
+            .join(Product, Product.id == StockQuant.product_id)
+            .join(Location, Location.id == StockQuant.location_id)
+            .where(StockQuant.bucket == Bucket.AVAILABLE.value,
+                   Location.type.in_(RESERVABLE_BINS))
+            .group_by(Product.sku))).all())
+    for sku in {sku for sku, _ in positions} | set(lines):
+        reserved, backordered = lines.get(sku, (D(0), D(0)))
+        assert D(positions.get((sku, Bucket.RESERVED.value), 0)) == D(reserved) \
+            == D(rows.get(sku) or 0), sku
+        assert D(positions.get((sku, Bucket.BACKORDERED.value), 0)) == D(backordered), sku
+        assert not (backordered and reservable.get(sku)), f"{sku} waits beside free stock"

@@ -1,14 +1,16 @@
 """Sales order use cases: create, update, cancel. Each runs in one transaction, bumps the order's
 version and writes a ``sales_order`` event; stock follows through the ledger.
 
-Why no order is ever oversold, even by 200 at once: ``create_sales_order`` takes the SO number
-first (the sequence row serialises order entry from there to commit), then locks the cost rows
-of its products (``lock_stock``) and only then reads what is available. Every posting locks a
-pair's cost row first, so nothing read can change before this transaction commits: the check and
-the reservation are one step. REJECT raises before anything is written, and the rollback hands
-the number back, so a refused order consumes none. BACKORDER reserves what there is and
-backorders the rest in the same posting. Update and cancel lock the cost rows of the order's
-products before the order row, the lock order ``server.sales.reserve`` describes."""
+Why no order is ever oversold, even by 200 at once: ``create_sales_order`` first locks the cost
+rows of its products (``lock_stock``, in the global order) and only then reads what is
+available. Every posting locks a pair's cost row first, so nothing read can change before this
+transaction commits: the check and the reservation are one step, and orders for the same
+product take turns. REJECT refuses before a number is taken or anything written, so a refused
+order consumes no number. Only a saved order takes one, after its stock is locked: the number
+row, which every order needs, stays locked just for the writes after it, and nothing waits on
+stock rows while holding it. BACKORDER reserves what there is and backorders the rest in the
+same posting. Update and cancel lock the cost rows of the order's products before the order
+row, the lock order ``server.sales.reserve`` describes."""
 
 from __future__ import annotations
 
@@ -29,7 +31,6 @@ from server.catalog.service import warehouse_by_code
 from server.db import Database, utcnow
 from server.errors import Conflict, DomainError, Forbidden, InvalidState, Problem
 from server.idempotency import run_once
-from server.inventory.models import StockCost
 from server.numbering import next_number
 from server.sales import queries
 from server.sales.alerts import DOCUMENT_TYPE, order_event
@@ -152,9 +153,8 @@ async def _create(
     problems += _product_problems(products, [line.sku for line in draft.lines])
     raise_problems(*problems)
 
-    number = await next_number(session, DOCUMENT_TYPE, today)
     order = SalesOrder(
-        number=number, customer_id=customer.id, warehouse_id=warehouse.id,
+        customer_id=customer.id, warehouse_id=warehouse.id,
         region=(draft.region if draft.region is not None else customer.region).strip(),
         salesperson_id=salesperson_id, state=SalesOrderState.OPEN.value,
         shortage_policy=draft.shortage_policy.value, currency=draft.currency or "CNY",
@@ -166,15 +166,15 @@ async def _create(
         ) for index, line in enumerate(draft.lines, start=1)],
     )
     order.total_amount = order_total((line.quantity, line.unit_price) for line in order.lines)
-    await lock_stock(session, [(p.id, warehouse.id) for p in products.values()])
-    costs = await _average_costs(session, warehouse.id, list(products.values()))
+    costs = await lock_stock(session, [(p.id, warehouse.id) for p in products.values()])
     for line in order.lines:
-        line.expected_unit_cost = costs.get(line.product_id)
-    # Planned (and, under REJECT, refused) before the order is written.
+        line.expected_unit_cost = costs.get((line.product_id, warehouse.id))
+    # Planned (and, under REJECT, refused) before the order is numbered or written.
     plan = await plan_new_stock(session, order,
                                 [(index, line, line.quantity)
                                  for index, line in enumerate(order.lines)],
                                 {p.id: p for p in products.values()})
+    number = order.number = await next_number(session, DOCUMENT_TYPE, today)
     session.add(order)
     await session.flush()
     await plan.apply(session, order, principal, why=f"{number} taken short")
@@ -223,7 +223,7 @@ async def _edit_lines(
         *smaller], actor, f"{order.number} changed")
     for line in removed:
         order.lines.remove(line)
-    costs = await _average_costs(session, order.warehouse_id, list(products.values()))
+    costs = await lock_stock(session, [(p.id, order.warehouse_id) for p in products.values()])
     wanted: list[tuple[int, SalesOrderLine, Decimal]] = []
     next_no = max(existing, default=0) + 1
     for index, draft in enumerate(drafts):
@@ -232,7 +232,8 @@ async def _edit_lines(
             line = SalesOrderLine(
                 line_no=next_no, product_id=product.id, quantity=draft.quantity,
                 unit_price=unit_price_of(draft.unit_price, product.list_price),
-                requested_date=draft.requested_date, expected_unit_cost=costs.get(product.id))
+                requested_date=draft.requested_date,
+                expected_unit_cost=costs.get((product.id, order.warehouse_id)))
             next_no += 1
             order.lines.append(line)
             wanted.append((index, line, draft.quantity))
@@ -317,16 +318,6 @@ async def _salesperson(session: AsyncSession, username: str) -> tuple[int | None
         return None, Problem("INVALID_INPUT", f"user {username!r} is not an active salesperson",
                              field)
     return user.id, None
-
-
-async def _average_costs(
-    session: AsyncSession, warehouse_id: int, products: Sequence[Product]
-) -> dict[int, Decimal]:
-    rows = await session.execute(select(StockCost.product_id, StockCost.average_cost).where(
-        StockCost.warehouse_id == warehouse_id,
-        StockCost.product_id.in_([p.id for p in products]),
-        StockCost.average_cost.is_not(None)))
-    return dict(rows.all())
 
 
 def _shortage_json(shortage: Shortage) -> dict[str, Any]:

@@ -6,12 +6,14 @@ reserves; a release moves reserved stock back to ``available`` and the backorder
 taken first to expire, then first received, then by bin code, from storage, staging and
 receiving bins only.
 
-Lock order, which every caller keeps so that no two transactions wait on each other: the
-document number (if any), then ``lock_stock`` on every product × warehouse the transaction will
-touch (cost rows, sorted), then ``sales_order`` rows in id order, then what ``post_moves``
-locks. The backorder allocator runs inside other postings, which already hold the cost rows of
-the stock they freed, and then locks orders: so code that locks an order and then reserves or
-releases must have called ``lock_stock`` for the order's products before locking the order.
+Lock order, which every caller keeps so that no two transactions wait on each other:
+``lock_stock`` on every product × warehouse the transaction will touch (cost rows, sorted),
+then ``sales_order`` rows in id order, then what ``post_moves`` locks. A document number may
+be taken before the stock is locked or after it (then nothing may wait on stock rows while the
+number is held). The backorder allocator runs inside other postings, which already hold the cost
+rows of the stock they freed, and then locks orders: so code that locks an order and then
+reserves or releases must have called ``lock_stock`` for the order's products before locking
+the order.
 Once the cost rows are held, stock read from the quants is the latest committed and stays so
 until commit (every posting locks a pair's cost row first): a plan made from it cannot fail.
 """
@@ -56,22 +58,24 @@ RESERVABLE_BINS = (LocationType.STORAGE.value, LocationType.STAGING.value,
                    LocationType.RECEIVING.value)
 
 
-async def lock_stock(session: AsyncSession, pairs: Iterable[Pair]) -> None:
+async def lock_stock(session: AsyncSession, pairs: Iterable[Pair]) -> dict[Pair, Decimal | None]:
     """Lock the cost rows of these product × warehouse pairs in the global order, creating the
-    missing ones (so even a product never stocked is locked against a first receipt)."""
+    missing ones (so even a product never stocked is locked against a first receipt); returns
+    each pair's moving-average cost (None before any stock came in)."""
     ordered = sorted(set(pairs))
     if not ordered:
-        return
+        return {}
     module = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     await session.execute(module.insert(StockCost).values([
         {"product_id": p, "warehouse_id": w, "valued_quantity": ZERO, "value": ZERO,
          "average_cost": None, "version": 0} for p, w in ordered
     ]).on_conflict_do_nothing())
-    await session.execute(
-        select(StockCost.product_id)
+    rows = await session.execute(
+        select(StockCost.product_id, StockCost.warehouse_id, StockCost.average_cost)
         .where(tuple_(StockCost.product_id, StockCost.warehouse_id).in_(ordered))
         .order_by(StockCost.product_id, StockCost.warehouse_id).with_for_update()
     )
+    return {(product_id, warehouse_id): average for product_id, warehouse_id, average in rows}
 
 
 class StockPool:

@@ -9,19 +9,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from server.catalog.models import Product
 from server.db import Database, utcnow
-from server.inventory.models import Bucket, StockLedger, StockPosition
+from server.inventory.models import Bucket, StockLedger
 from server.receiving.inspection import InspectionRequest, record_inspection
 from server.receiving.models import InspectionResult
 from server.sales import orders
-from server.sales.models import Reservation, SalesOrderLine, ShortagePolicy
+from server.sales.models import ShortagePolicy
 from server.sales.rules import SalesLineDraft, SalesOrderChanges, SalesOrderDraft
 from tests.receiving_setup import receive
 from tests.sales_setup import (
     alerts,
+    assert_books_balance,
     level,
     order_for,
     purchase,
@@ -55,25 +55,6 @@ async def waiting(db: Database, number: str) -> tuple[Decimal, Decimal]:
     """(reserved, backordered) of the order's only line."""
     [line] = (await view_of(db, number)).order.lines
     return line.reserved_quantity, line.backordered_quantity
-
-
-async def assert_books_balance(db: Database) -> None:
-    """Per product: the reserved bucket = Reservation rows = lines' reserved; the backordered
-    bucket = lines' backordered."""
-    async with db.reader() as session:
-        for product_id in await session.scalars(select(Product.id)):
-            def position(bucket: Bucket, product: int = product_id) -> object:
-                return select(func.coalesce(func.sum(StockPosition.quantity), 0)).where(
-                    StockPosition.product_id == product, StockPosition.bucket == bucket.value)
-            lines = select(func.coalesce(func.sum(SalesOrderLine.reserved_quantity), 0),
-                           func.coalesce(func.sum(SalesOrderLine.backordered_quantity), 0)
-                           ).where(SalesOrderLine.product_id == product_id)
-            rows = select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
-                Reservation.product_id == product_id)
-            reserved, backordered = (await session.execute(lines)).one()
-            assert D(await session.scalar(position(Bucket.RESERVED))) == D(reserved) \
-                == D(await session.scalar(rows))
-            assert D(await session.scalar(position(Bucket.BACKORDERED))) == D(backordered)
 
 
 async def test_a_receipt_serves_backorders_by_requested_date_then_order_time(
