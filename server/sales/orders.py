@@ -85,11 +85,13 @@ async def update_sales_order(
     """Change notes and lines of an open order: more reserves (or backorders, or is refused
     under REJECT), less releases the backorder first, then reserved stock."""
     principal.require(*SELLERS)
-    raise_problems(*changes_problems(changes, utcnow().date()))
+    raise_problems(*changes_problems(changes, date.min))
     skus = [line.sku for line in changes.lines or ()]
     async with db.transaction() as session:
         order, products = await _lock_order(session, changes.number, skus)
         _check_changeable(order, principal, changes.based_on_version)
+        # A line may keep the requested date it was taken with.
+        raise_problems(*changes_problems(changes, order.order_date))
         if changes.notes is not None:
             order.notes = changes.notes.strip()
         shortages: list[Shortage] = []

@@ -190,7 +190,7 @@ async def apply_plans(
 async def _low_stock(
     session: AsyncSession, order: SalesOrder, plans: Sequence[LinePlan], posting: Posting
 ) -> None:
-    first_line = {}
+    first_line: dict[int, SalesOrderLine] = {}
     for plan in plans:
         if plan.taken:
             first_line.setdefault(plan.line.product_id, plan.line)

@@ -116,7 +116,9 @@ def expected_text(on: date | None, quantity: Decimal | None) -> str:
     return f"{plain(quantity)} more expected on {on.isoformat()}"
 
 
-def _line_problems(lines: Sequence[SalesLineDraft], today: date, named: bool) -> list[Problem]:
+def _line_problems(
+    lines: Sequence[SalesLineDraft], earliest: date, named: bool
+) -> list[Problem]:
     problems: list[Problem | None] = []
     if not lines:
         problems.append(Problem("INVALID_INPUT", "an order needs at least one line", "lines"))
@@ -136,8 +138,8 @@ def _line_problems(lines: Sequence[SalesLineDraft], today: date, named: bool) ->
             if line.unit_price.is_finite() and line.unit_price < 0:
                 problems.append(Problem("INVALID_INPUT", "unit price must not be negative",
                                         f"{where}.unitPrice"))
-        if line.requested_date is not None and line.requested_date < today:
-            problems.append(Problem("INVALID_INPUT", "requested date lies in the past",
+        if line.requested_date is not None and line.requested_date < earliest:
+            problems.append(Problem("INVALID_INPUT", "requested date lies before the order date",
                                     f"{where}.requestedDate"))
         if line.line_no is not None:
             if not named:
@@ -162,11 +164,13 @@ def draft_problems(draft: SalesOrderDraft, today: date) -> list[Problem]:
     return [p for p in problems if p is not None] + _line_problems(draft.lines, today, False)
 
 
-def changes_problems(changes: SalesOrderChanges, today: date) -> list[Problem]:
+def changes_problems(changes: SalesOrderChanges, order_date: date) -> list[Problem]:
+    """Requested dates may not lie before ``order_date`` (the order's, so a line keeps the date
+    it was taken with)."""
     problems = [text_problem(changes.notes, "notes", MAX_NOTES_LENGTH, required=False)]
     found = [p for p in problems if p is not None]
     if changes.lines is not None:
-        found += _line_problems(changes.lines, today, True)
+        found += _line_problems(changes.lines, order_date, True)
     return found
 
 

@@ -355,3 +355,24 @@ async def test_an_order_with_a_picked_line_cannot_be_cancelled(
         await orders.cancel_sales_order(db, world["sales"], number, "too late")
     assert refused.value.problems[0].code == "INVALID_STATE"
     assert (await view_of(db, number)).order.state == "open"
+
+
+async def test_a_line_keeps_the_requested_date_it_was_taken_with(
+    db: Database, world: World
+) -> None:
+    number = (await order_for(db, world, [("P1", 1)])).view.order.number
+    last_week, yesterday = TODAY - timedelta(days=7), TODAY - timedelta(days=1)
+    async with db.transaction() as session:  # an order taken a week ago, due yesterday
+        order = await session.scalar(select(SalesOrder))
+        line = await session.scalar(select(SalesOrderLine))
+        assert order is not None and line is not None
+        order.order_date, line.requested_date = last_week, yesterday
+    outcome = await change(db, world, number, [
+        SalesLineDraft("P1", D(2), requested_date=yesterday, line_no=1)])
+    assert [(line.quantity, line.requested_date) for line in outcome.view.order.lines] == [
+        (2, yesterday)]
+    with pytest.raises(DomainError) as refused:
+        await change(db, world, number, [
+            SalesLineDraft("P1", D(2), requested_date=last_week - timedelta(1), line_no=1)])
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("lines[0].requestedDate", "requested date lies before the order date")]
