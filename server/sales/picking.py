@@ -289,8 +289,9 @@ class _Pick:
         self.line.short_reason = reason
         await self.session.flush()
         before = await self._reservations()
+        # The bin's record proved wrong: pick again from other bins only.
         reserved = await reserve_for_line(self.session, self.order_line, self.order, quantity,
-                                          self.principal)
+                                          self.principal, exclude_bins=(self.line.location_id,))
         await self._pick_again(before, await self._reservations())
         backorder = backorder_after_short(quantity, reserved)
         if backorder > 0:

@@ -21,7 +21,7 @@ until commit (every posting locks a pair's cost row first): a plan made from it 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -100,8 +100,11 @@ class StockPool:
         return taken
 
 
-async def load_pool(session: AsyncSession, pairs: Iterable[Pair]) -> StockPool:
-    """The reservable stock of the pairs: call ``lock_stock`` on them first."""
+async def load_pool(
+    session: AsyncSession, pairs: Iterable[Pair], exclude_bins: Collection[int] = ()
+) -> StockPool:
+    """The reservable stock of the pairs, leaving out ``exclude_bins``: call ``lock_stock`` on
+    them first."""
     wanted = sorted(set(pairs))
     spots: dict[Pair, list[StockSpot]] = defaultdict(list)
     if not wanted:
@@ -115,7 +118,7 @@ async def load_pool(session: AsyncSession, pairs: Iterable[Pair]) -> StockPool:
                    & (StockLot.lot == StockQuant.lot))
         .where(tuple_(StockQuant.product_id, StockQuant.warehouse_id).in_(wanted),
                StockQuant.bucket == Bucket.AVAILABLE.value, StockQuant.quantity > 0,
-               Location.type.in_(RESERVABLE_BINS))
+               Location.type.in_(RESERVABLE_BINS), Location.id.not_in(exclude_bins))
     )
     for row in rows:
         spots[(row.product_id, row.warehouse_id)].append(StockSpot(
@@ -256,14 +259,14 @@ async def plan_new_stock(
 
 async def reserve_for_line(
     session: AsyncSession, line: SalesOrderLine, order: SalesOrder, quantity: Decimal,
-    actor: Principal,
+    actor: Principal, exclude_bins: Collection[int] = (),
 ) -> Decimal:
-    """Reserve up to ``quantity`` more for ``line`` from what is available now; returns how
-    much was reserved (posted, on the line and its Reservation rows). Nothing is backordered:
-    see ``backorder_line`` for the rest."""
+    """Reserve up to ``quantity`` more for ``line`` from what is available now, outside
+    ``exclude_bins``; returns how much was reserved (posted, on the line and its Reservation
+    rows). Nothing is backordered: see ``backorder_line`` for the rest."""
     pair = (line.product_id, order.warehouse_id)
     await lock_stock(session, [pair])
-    pool = await load_pool(session, [pair])
+    pool = await load_pool(session, [pair], exclude_bins)
     plan = LinePlan(line, pool.take(pair, quantity))
     await apply_plans(session, order, [plan], actor, f"reserved for {order.number}")
     return plan.reserved

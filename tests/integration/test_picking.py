@@ -280,6 +280,19 @@ async def test_a_short_pick_with_no_stock_elsewhere_is_backordered_and_the_rep_t
     assert task.status == TaskStatus.DONE.value
 
 
+async def test_a_short_bin_is_not_picked_again_even_if_it_shows_free_stock(
+    db: Database, world: World
+) -> None:
+    await put_stock(db, world, "P1", "WH1-A-01", 5, "100")
+    await put_stock(db, world, "P1", "WH1-A-02", 10, "100")
+    number = await sales_order(db, world, {"P1": 3})
+    view = await release(db, world, number)
+    after = await confirm_pick(db, world["warehouse"], pick(
+        view, 1, 2, short_quantity=D(1), short_reason="not on the shelf"))
+    assert lines_of(after)[1][:5] == (2, "WH1-A-02", "P1", "", D(1)), \
+        "WH1-A-01 still shows 2 free, but the picker just found it short"
+
+
 async def test_a_replay_returns_the_first_answer_and_a_stale_version_is_refused(
     db: Database, world: World
 ) -> None:
