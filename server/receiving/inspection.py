@@ -106,6 +106,9 @@ async def _decide(
     if reject_location is not None:
         moves.append(Move(**on_task, quantity=rejected, to_bucket=Bucket.REJECTED,
                           to_location_id=reject_location.id))
+    await progress(session, task, accepted + rejected, product.sku)
+    if accepted > 0:  # before posting: backorders it serves take their goods off this task
+        await open_putaway_task(session, task, accepted, product.sku)
     await post_moves(session, moves, PostingContext(
         DOCUMENT_TYPE, principal, task.document_number, document_line=receipt_line.line_no,
         reason=f"inspection {request.result.value}",
@@ -118,9 +121,6 @@ async def _decide(
     ))
     order_line.accepted_quantity += accepted
     order_line.rejected_quantity += rejected
-    await progress(session, task, accepted + rejected, product.sku)
-    if accepted > 0:
-        await open_putaway_task(session, task, accepted, product.sku)
 
 
 async def _locked_order_line(session: AsyncSession, order_line_id: int) -> PurchaseOrderLine:

@@ -132,13 +132,14 @@ async def _post(
     receipt.number = number = await next_number(session, DOCUMENT_TYPE, utcnow().date())
     session.add(receipt)
     await session.flush()
+    # Tasks first: backorders served by this posting take their goods off the putaway tasks.
+    products = {c.product.id: c.product for c in counted}
+    await open_receipt_tasks(session, receipt, receipt.lines, products, principal)
     await post_moves(session, moves, PostingContext(
         DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"), locked)
     tolerance = supplier.over_receipt_tolerance_pct
     done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
     order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value
-    products = {c.product.id: c.product for c in counted}
-    await open_receipt_tasks(session, receipt, receipt.lines, products, principal)
     notice_number = target.notice.number if target.notice else None
     await record_event(session, topic="receipt", kind="RECEIVED", warehouse_id=warehouse.id,
                        document_type=DOCUMENT_TYPE, document_number=number,

@@ -33,7 +33,7 @@ from server.receiving.models import (
     TaskStatus,
     WarehouseTask,
 )
-from server.receiving.task_rules import BinStock, EmptyBin, suggest_bins
+from server.receiving.task_rules import BinStock, EmptyBin, advance, suggest_bins
 
 TOPIC = "warehouse_task"
 TASK_CREATED = "TASK_CREATED"
@@ -254,3 +254,25 @@ async def task_feed(
         warehouse = await warehouse_by_code(session, warehouse_code, "warehouseCode")
     where = EventFilter(topic=TOPIC, kinds=TASK_KINDS, warehouse_id=warehouse.id)
     return follow(hub, db, where, position)
+
+
+async def settle_putaways(
+    session: AsyncSession, warehouse_id: int, product_id: int,
+    taken: Sequence[tuple[int, str, Decimal]],
+) -> None:
+    """Stock reserved for a sale while still in the receiving bin leaves from there (cross-dock):
+    its putaway tasks count that much as done. ``taken``: (bin, lot, quantity) reserved."""
+    docks = set(await session.scalars(select(Location.id).where(
+        Location.id.in_({location_id for location_id, _, _ in taken}),
+        Location.type == LocationType.RECEIVING.value)))
+    for location_id, lot, quantity in taken:
+        if location_id not in docks:
+            continue
+        tasks = await open_putaways_at(session, warehouse_id, product_id, lot, location_id)
+        if not tasks:
+            continue
+        sku = (await session.get_one(Product, product_id)).sku
+        shares = advance([task.quantity - task.done_quantity for task in tasks], quantity)
+        for task, share in zip(tasks, shares, strict=True):
+            if share > 0:
+                await progress(session, task, share, sku)

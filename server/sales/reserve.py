@@ -35,6 +35,7 @@ from server.inventory.balances import Pair
 from server.inventory.models import Bucket, StockCost, StockLot, StockQuant
 from server.inventory.moves import Move, PostingContext
 from server.inventory.posting import Posting, post_moves
+from server.receiving.tasks import settle_putaways
 from server.sales.alerts import DOCUMENT_TYPE, AlertKind, party_of, sales_alert
 from server.sales.models import Reservation, SalesOrder, SalesOrderLine, ShortagePolicy
 from server.sales.requisition import raise_requisitions
@@ -187,6 +188,11 @@ async def apply_plans(
     posting = await post_moves(session, moves, PostingContext(
         DOCUMENT_TYPE, actor, order.number, reason=reason))
     await _low_stock(session, order, plans, posting)
+    for plan in plans:
+        if plan.taken:
+            await settle_putaways(session, order.warehouse_id, plan.line.product_id,
+                                  [(spot.location_id, spot.lot, part)
+                                   for spot, part in plan.taken])
     return posting
 
 

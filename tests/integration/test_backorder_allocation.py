@@ -14,11 +14,11 @@ from sqlalchemy import select
 from server.db import Database, utcnow
 from server.inventory.models import Bucket, StockLedger
 from server.receiving.inspection import InspectionRequest, record_inspection
-from server.receiving.models import InspectionResult
+from server.receiving.models import InspectionResult, TaskKind, WarehouseTask
 from server.sales import orders
 from server.sales.models import ShortagePolicy
 from server.sales.rules import SalesLineDraft, SalesOrderChanges, SalesOrderDraft
-from tests.receiving_setup import receive
+from tests.receiving_setup import current_task, receive
 from tests.sales_setup import (
     alerts,
     assert_books_balance,
@@ -84,6 +84,27 @@ async def test_a_receipt_serves_backorders_by_requested_date_then_order_time(
     await assert_books_balance(db)
 
 
+async def test_stock_reserved_at_the_dock_is_no_longer_put_away(
+    db: Database, world: World
+) -> None:
+    number = await backorder(db, world, "P1", 3)
+    order = await purchase(db, world, "P1", 5)
+    received = await receive(db, world, order.number, [("P1", 5, "L1")])
+    task = await current_task(db, received.task_of(1).id)
+    assert (task.quantity, task.done_quantity, task.status) == (5, 3, "open"), \
+        "3 leave from the dock for the order; 2 remain to put away"
+    assert await waiting(db, number) == (3, 0)
+    await cancel_other_backorder_and_check_the_task_closes(db, world, task.id)
+
+
+async def cancel_other_backorder_and_check_the_task_closes(
+    db: Database, world: World, task_id: int
+) -> None:
+    await backorder(db, world, "P1", 2)
+    task = await current_task(db, task_id)
+    assert (task.done_quantity, task.status) == (5, "done")
+
+
 async def test_part_of_a_backorder_is_served_and_the_rest_waits(
     db: Database, world: World
 ) -> None:
@@ -111,6 +132,10 @@ async def test_goods_waiting_for_qc_are_not_served_until_they_pass(
         idempotency_key=uuid.uuid4().hex, accepted_quantity=D(3)))
     assert await waiting(db, number) == (3, 0)
     assert await reservations(db, number) == {(1, "WH1-RCV", "Q1"): 3}
+    async with db.reader() as session:
+        [putaway] = await session.scalars(select(WarehouseTask).where(
+            WarehouseTask.kind == TaskKind.PUTAWAY.value))
+    assert (putaway.quantity, putaway.status) == (3, "done"), "all 3 leave from the dock"
     await assert_books_balance(db)
 
 
