@@ -10,7 +10,6 @@ a pick list bin by bin (pda_client.pick_cli) and ``ship`` confirms its shipment.
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 from typing import Annotated, NoReturn
 
@@ -23,6 +22,7 @@ from pda_client.pick_cli import PICK_HELP, pick_loop
 from pda_client.queue import CONFLICT, PENDING, SENT
 from pda_client.receive import ReceivingSession, ScanResult
 from pda_client.tasks import WarehouseTask
+from pda_client.terminal import input_lines
 
 app = typer.Typer(
     help="Caixiao handheld client.",
@@ -141,12 +141,7 @@ def _show_post(result: PostResult, pending: int) -> None:
 
 
 def _receive_loop(client: PdaClient, session: ReceivingSession) -> None:
-    for text in iter(sys.stdin.readline, ""):
-        raw = text.rstrip("\r\n")
-        words = raw.split()
-        if not words:
-            continue
-        command = words[0].lower()
+    for raw, command, words in input_lines():
         try:
             if command == "quit":
                 break

@@ -9,7 +9,6 @@ the line asks: a picker may still find the next scan was wrong), ``lines`` shows
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from pda_client.errors import PdaError
 from pda_client.outbox import PostResult
 from pda_client.pick import LineProgress, PickingSession, PickScanResult
 from pda_client.pick_queue import BIN, LOT, SHORT
+from pda_client.terminal import input_lines
 
 PICK_HELP = "Scan, or type: qty N | short N REASON | undo | confirm | lines | quit"
 
@@ -78,12 +78,7 @@ def pick_loop(session: PickingSession, show_post: Callable[[PostResult], None]) 
     """Read scans and commands from stdin until the list is done, ``quit`` or end of input."""
     if not show_next(session):
         return
-    for text in iter(sys.stdin.readline, ""):
-        raw = text.rstrip("\r\n")
-        words = raw.split()
-        if not words:
-            continue
-        command = words[0].lower()
+    for raw, command, words in input_lines():
         try:
             if command == "quit":
                 break
