@@ -1,5 +1,5 @@
-"""The warehouse to-do list: QC and putaway tasks, the decisions and putaways that work them off,
-and a live feed of them per warehouse."""
+"""The warehouse to-do list: QC, putaway and pick tasks, the decisions and putaways that work
+them off, and a live feed of them per warehouse."""
 
 from __future__ import annotations
 
@@ -70,7 +70,9 @@ class WarehouseTask:
     quantity: Decimal
     done_quantity: Decimal
     remaining_quantity: Decimal
-    document_number: str = strawberry.field(description="The goods receipt (GR) it serves.")
+    document_number: str = strawberry.field(
+        description="The document it serves: the goods receipt (GR) for QC and putaway, the "
+                    "pick list (PK) for a pick.")
     created_at: datetime
     completed_at: datetime | None
     row: strawberry.Private[rows.WarehouseTask]
@@ -233,9 +235,9 @@ class TaskMutation:
 
 @strawberry.type
 class TaskSubscription:
-    @strawberry.subscription(description="A warehouse's QC and putaway tasks as they appear, move "
-                                         "on and finish; with `after` (an event's cursor), the "
-                                         "missed ones first.")
+    @strawberry.subscription(description="A warehouse's QC, putaway and pick tasks as they "
+                                         "appear, move on and finish; with `after` (an event's "
+                                         "cursor), the missed ones first.")
     async def warehouse_tasks(
         self, info: Info, warehouse_code: str, after: str | None = None
     ) -> AsyncGenerator[WarehouseTaskEvent, None]:
