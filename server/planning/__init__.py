@@ -1,0 +1,1 @@
+"""Planning: the demand pool, forecasts, replenishment rules and purchase suggestions."""
