@@ -1,0 +1,110 @@
+"""Per-product metrics that replenishment rules test: plain numbers computed from weekly sales.
+
+The CEL names a rule condition may use (all numbers are doubles, except ``month``):
+
+- ``sales``: weekly sales quantities, oldest → newest;
+- ``growth``: week-over-week growth ratios, one per week after the first (``growth[i]`` compares
+  ``sales[i + 1]`` with ``sales[i]``; 0.25 means +25 %). A week after a zero week has no defined
+  growth; it is given 0.0 ("no measured growth"), so a restart from nothing — a new product, a
+  week out of stock — never counts as a growth streak, and the list stays aligned with the weeks;
+- ``average`` and ``std_dev``: mean and population standard deviation of ``sales``;
+- ``days_of_cover``: available stock ÷ average daily sales (infinite when nothing sells);
+- ``category``, ``tags`` (a list of strings), ``sku``, ``warehouse`` and ``month`` (1–12, of the
+  planning date).
+
+CEL here has no slices and no negative indexes; count from ``size(list)``, guarding the length
+first (``&&`` short-circuits), as the seed rule in ``server.planning.rules`` does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+DAYS_PER_WEEK = 7.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFacts:
+    """What is known about one product in one warehouse on the planning date."""
+
+    sku: str
+    warehouse_code: str
+    category: str
+    tags: tuple[str, ...]
+    weekly_sales: tuple[Decimal | float, ...]
+    available: Decimal | float
+    month: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductMetrics:
+    """The metrics a rule condition sees; ``as_facts`` gives them their CEL names."""
+
+    sku: str
+    warehouse_code: str
+    category: str
+    tags: tuple[str, ...]
+    weekly_sales: tuple[float, ...]
+    growth: tuple[float, ...]
+    average: float
+    std_dev: float
+    days_of_cover: float
+    month: int
+
+    def as_facts(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "warehouse": self.warehouse_code,
+            "category": self.category,
+            "tags": list(self.tags),
+            "sales": list(self.weekly_sales),
+            "growth": list(self.growth),
+            "average": self.average,
+            "std_dev": self.std_dev,
+            "days_of_cover": self.days_of_cover,
+            "month": self.month,
+        }
+
+
+def week_over_week_growth(sales: Sequence[float]) -> tuple[float, ...]:
+    """Growth of each week over the one before; 0.0 after a zero week (see module docstring)."""
+    return tuple(
+        (current - previous) / previous if previous > 0 else 0.0
+        for previous, current in itertools.pairwise(sales)
+    )
+
+
+def days_of_cover(available: float, average_weekly_sales: float) -> float:
+    if average_weekly_sales <= 0:
+        return float("inf")
+    return max(available, 0.0) / (average_weekly_sales / DAYS_PER_WEEK)
+
+
+def product_metrics(facts: ProductFacts) -> ProductMetrics:
+    sales = tuple(float(quantity) for quantity in facts.weekly_sales)
+    average = statistics.fmean(sales) if sales else 0.0
+    return ProductMetrics(
+        sku=facts.sku,
+        warehouse_code=facts.warehouse_code,
+        category=facts.category,
+        tags=tuple(facts.tags),
+        weekly_sales=sales,
+        growth=week_over_week_growth(sales),
+        average=average,
+        std_dev=statistics.pstdev(sales) if sales else 0.0,
+        days_of_cover=days_of_cover(float(facts.available), average),
+        month=facts.month,
+    )
+
+
+# Shaped like real metrics (eight weeks, so conditions indexing recent weeks run) for checking a
+# condition when a rule is saved.
+SAMPLE_METRICS = product_metrics(ProductFacts(
+    sku="SAMPLE", warehouse_code="WH", category="sample", tags=("sample",),
+    weekly_sales=(10, 12, 11, 13, 12, 14, 13, 15), available=20, month=1,
+))

@@ -1,0 +1,176 @@
+"""Replenishment rules: a scope, a CEL condition over ``server.planning.metrics``, and actions.
+
+A rule whose scope covers the product × warehouse and whose condition holds changes planning
+parameters (safety stock, forecast, lead time, minimum order quantity) by setting, adding to or
+multiplying them. Rules apply in priority order (lower number first, then name); a later rule sees
+the parameters as earlier rules left them. Every change is recorded — rule, target, value before,
+value after — for the suggestion's explanation. A result below zero is clamped to zero.
+
+The seed's example, "when weekly sales grew more than 20 % week over week for 3 consecutive
+weeks, raise safety stock by 15 %", is ``SEED_GROWTH_CONDITION`` with the action
+``Action(Target.SAFETY_STOCK, Operation.MULTIPLY, Decimal("1.15"))``::
+
+    size(growth) >= 3 && growth[size(growth) - 3] > 0.2
+        && growth[size(growth) - 2] > 0.2 && growth[size(growth) - 1] > 0.2
+
+Three growth ratios need four weeks of sales, e.g. 100, 125, 155, 190 (+25 %, +24 %, +22.6 %).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from server.errors import DomainError, InvalidInput
+from server.expressions import Condition, compile_condition
+from server.planning.metrics import SAMPLE_METRICS, ProductMetrics
+
+SEED_GROWTH_CONDITION = (
+    "size(growth) >= 3 && growth[size(growth) - 3] > 0.2"
+    " && growth[size(growth) - 2] > 0.2 && growth[size(growth) - 1] > 0.2"
+)
+
+
+class Target(StrEnum):
+    SAFETY_STOCK = "safety_stock"
+    FORECAST = "forecast"
+    LEAD_TIME_DAYS = "lead_time_days"
+    MIN_ORDER_QUANTITY = "min_order_quantity"
+
+
+class Operation(StrEnum):
+    SET = "set"
+    ADD = "add"
+    MULTIPLY = "multiply"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    target: Target
+    operation: Operation
+    value: Decimal
+
+    def apply(self, current: Decimal) -> Decimal:
+        if self.operation is Operation.SET:
+            result = self.value
+        elif self.operation is Operation.ADD:
+            result = current + self.value
+        else:
+            result = current * self.value
+        return max(result, Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which product × warehouse pairs a rule covers; an empty set means all. A pair is covered
+    when every non-empty set matches it (for tags: the product has at least one of them)."""
+
+    skus: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    warehouse_codes: frozenset[str] = frozenset()
+
+    def covers(self, metrics: ProductMetrics) -> bool:
+        return (
+            (not self.skus or metrics.sku in self.skus)
+            and (not self.categories or metrics.category in self.categories)
+            and (not self.tags or not self.tags.isdisjoint(metrics.tags))
+            and (not self.warehouse_codes or metrics.warehouse_code in self.warehouse_codes)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A replenishment rule; the condition is compiled and tried when the rule is constructed,
+    so invalid CEL raises ``InvalidInput`` with its line and column."""
+
+    name: str
+    condition_source: str
+    actions: tuple[Action, ...]
+    priority: int = 100
+    scope: Scope = Scope()
+    condition: Condition = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InvalidInput("a rule needs a name", field="name")
+        if not self.actions:
+            raise InvalidInput(f"rule {self.name!r} has no actions", field="actions")
+        for number, action in enumerate(self.actions):
+            if not action.value.is_finite() or (
+                action.operation is not Operation.ADD and action.value < 0
+            ):
+                raise InvalidInput(
+                    f"rule {self.name!r}: {action.operation} needs a finite value ≥ 0 "
+                    f"(got {action.value})", field=f"actions[{number}].value",
+                )
+        compiled = compile_condition(self.condition_source, SAMPLE_METRICS.as_facts(), "condition")
+        object.__setattr__(self, "condition", compiled)
+
+    def applies_to(self, metrics: ProductMetrics) -> bool:
+        return self.scope.covers(metrics) and self.condition.holds(metrics.as_facts())
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningParameters:
+    safety_stock: Decimal
+    forecast: Decimal
+    lead_time_days: Decimal
+    min_order_quantity: Decimal
+
+    def value(self, target: Target) -> Decimal:
+        value: Decimal = getattr(self, target.value)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class RuleApplication:
+    """One change a rule made, for the explanation."""
+
+    rule: str
+    target: Target
+    before: Decimal
+    after: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFailure:
+    """A rule whose condition could not be evaluated for this product (e.g. an index beyond a
+    short history); it is skipped, not fatal, so one odd product never stops a planning run."""
+
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    parameters: PlanningParameters
+    applications: tuple[RuleApplication, ...]
+    failures: tuple[RuleFailure, ...] = ()
+
+
+def in_priority_order(rules: Iterable[Rule]) -> list[Rule]:
+    return sorted(rules, key=lambda rule: (rule.priority, rule.name))
+
+
+def apply_rules(
+    rules: Iterable[Rule], metrics: ProductMetrics, parameters: PlanningParameters
+) -> RuleOutcome:
+    applications: list[RuleApplication] = []
+    failures: list[RuleFailure] = []
+    for rule in in_priority_order(rules):
+        try:
+            fires = rule.applies_to(metrics)
+        except (DomainError, IndexError, KeyError, RuntimeError, TypeError, ValueError) as error:
+            failures.append(RuleFailure(rule.name, str(error) or type(error).__name__))
+            continue
+        if not fires:
+            continue
+        for action in rule.actions:
+            before = parameters.value(action.target)
+            after = action.apply(before)
+            parameters = replace(parameters, **{action.target.value: after})
+            applications.append(RuleApplication(rule.name, action.target, before, after))
+    return RuleOutcome(parameters, tuple(applications), tuple(failures))
