@@ -13,8 +13,9 @@ partly inside the horizon counts pro rata: demand × (days of that week inside t
 
 Net. `net = safety_stock + forecast_in_horizon + backordered − (available + pending_qc +
 in_transit + on_order)`, the source document's formula. Reserved stock and the order lines it is
-reserved for leave both sides, so neither is an input. Arithmetic is exact (fractions); output
-quantities are rounded half up to 4 places, the database's quantity precision.
+reserved for leave both sides, so neither is an input. Demand is carried in sevenths of a week,
+so pro rata needs a single division, at the end; output quantities are rounded half up to 4
+places, the database's quantity precision.
 
 When. Projected stock starts at supply − backordered (in transit and on order count as if on
 hand: no arrival dates are known here) and falls by the day's share of its week's demand. The need
@@ -35,18 +36,17 @@ Quantity. If net > 0: raised to the supplier's MOQ, then up to a multiple of its
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from fractions import Fraction
 
 from server.errors import DomainError, InvalidInput, Problem
 
 DAYS_PER_WEEK = 7
 QUANTITY_PLACES = Decimal("0.0001")
+ZERO = Decimal(0)
 
 
 class SupplierRule(StrEnum):
@@ -144,19 +144,17 @@ def _week_segments(today: date, days: int) -> list[tuple[date, int, int]]:
     return segments
 
 
-def _demand_over(today: date, days: int, demand: Mapping[date, Decimal]) -> Fraction:
+def _demand_in_sevenths(today: date, days: int, demand: Mapping[date, Decimal]) -> Decimal:
+    """Seven times the horizon's demand: exact in Decimal, divided by 7 only once at the end."""
     return sum(
-        (
-            Fraction(demand.get(week, Decimal(0))) * inside / DAYS_PER_WEEK
-            for week, _, inside in _week_segments(today, days)
-        ),
-        Fraction(0),
+        (demand.get(week, ZERO) * inside for week, _, inside in _week_segments(today, days)),
+        ZERO,
     )
 
 
 def demand_in_horizon(today: date, days: int, demand: Mapping[date, Decimal]) -> Decimal:
     """Demand of the `days` days from `today` on, partial weeks pro rata by days inside."""
-    return _quantity(_demand_over(today, days, demand))
+    return _quantity(_demand_in_sevenths(today, days, demand) / DAYS_PER_WEEK)
 
 
 def need_date(
@@ -168,18 +166,18 @@ def need_date(
 ) -> date | None:
     """First day within `days` days whose closing projected stock is below safety stock; today
     when stock starts below it; None when it never crosses."""
-    headroom = Fraction(start_stock) - Fraction(safety_stock)
-    if headroom < 0:
+    if start_stock < safety_stock:
         return today
+    headroom_sevenths = (start_stock - safety_stock) * DAYS_PER_WEEK
     for week, before, inside in _week_segments(today, days):
-        daily = Fraction(demand.get(week, Decimal(0))) / DAYS_PER_WEEK
-        if daily == 0:
+        weekly = demand.get(week, ZERO)
+        if weekly == 0:
             continue
-        # Closing stock of day j of this segment is below safety once j × daily > headroom.
-        crossing_day = math.floor(headroom / daily) + 1
+        # Closing stock of day j of this segment is below safety once j × weekly > 7 × headroom.
+        crossing_day = int(headroom_sevenths // weekly) + 1
         if crossing_day <= inside:
             return today + timedelta(days=before + crossing_day - 1)
-        headroom -= daily * inside
+        headroom_sevenths -= weekly * inside
     return None
 
 
@@ -219,9 +217,8 @@ def round_to_terms(net: Decimal, supplier: SupplierTerms) -> Decimal:
     """`net` raised to the MOQ, then up to a multiple of the pack multiple; 0 when net ≤ 0."""
     if net <= 0:
         return Decimal(0)
-    at_least = max(Fraction(net), Fraction(supplier.moq))
-    packs = math.ceil(at_least / Fraction(supplier.pack_multiple))
-    return packs * supplier.pack_multiple
+    packs, rest = divmod(max(net, supplier.moq), supplier.pack_multiple)
+    return (packs + (1 if rest else 0)) * supplier.pack_multiple
 
 
 def input_problems(inputs: NettingInput) -> list[Problem]:
@@ -274,12 +271,13 @@ def net_requirement(inputs: NettingInput) -> NettingResult:
     supplier, rule, why = choose_supplier(inputs.suppliers, today, needed_on)
 
     horizon_days = supplier.lead_time_days + inputs.review_period_days
-    forecast = _demand_over(today, horizon_days, demand)
-    exact_net = (
-        Fraction(inputs.safety_stock) + forecast + Fraction(inputs.backordered)
-        - Fraction(supply.total())
+    forecast_sevenths = _demand_in_sevenths(today, horizon_days, demand)
+    forecast = _quantity(forecast_sevenths / DAYS_PER_WEEK)
+    net_sevenths = (
+        (inputs.safety_stock + inputs.backordered - supply.total()) * DAYS_PER_WEEK
+        + forecast_sevenths
     )
-    net = _quantity(exact_net)
+    net = _quantity(net_sevenths / DAYS_PER_WEEK)
     quantity = round_to_terms(net, supplier)
     order_date: date | None = None
     urgent = False
@@ -293,7 +291,7 @@ def net_requirement(inputs: NettingInput) -> NettingResult:
              f"lead time {supplier.lead_time_days} d + review period "
              f"{inputs.review_period_days} d"),
         Term("safety_stock", inputs.safety_stock),
-        Term("forecast_in_horizon", _quantity(forecast),
+        Term("forecast_in_horizon", forecast,
              _forecast_note(today, horizon_days, inputs)),
         Term("backordered", inputs.backordered),
         Term("available", supply.available),
@@ -338,7 +336,5 @@ def _rounding_note(net: Decimal, quantity: Decimal, supplier: SupplierTerms) -> 
     return f"net {net} → MOQ {supplier.moq} → pack multiple {supplier.pack_multiple}: {quantity}"
 
 
-def _quantity(value: Fraction | Decimal) -> Decimal:
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
+def _quantity(value: Decimal) -> Decimal:
     return value.quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
