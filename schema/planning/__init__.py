@@ -1,0 +1,1 @@
+"""GraphQL contract for planning: forecasts and replenishment rules."""
