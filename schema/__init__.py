@@ -27,6 +27,7 @@ from schema.event_execution import SharedEventExecutor
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
+from schema.planning.forecasts import ForecastMutation, ForecastQuery
 from schema.planning.rules import ReplenishmentRuleMutation, ReplenishmentRuleQuery
 from schema.purchasing.mutation import PurchasingMutation
 from schema.purchasing.query import PurchasingQuery
@@ -41,11 +42,11 @@ from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
-                             SalesQuery, PickingQuery, ReplenishmentRuleQuery))
+                             SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
-                                    ReplenishmentRuleMutation))
+                                    ReplenishmentRuleMutation, ForecastMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription))
 
