@@ -7,10 +7,11 @@ the suggestions of the products concerned can be recomputed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -72,9 +73,7 @@ def entry_problems(
     problems: list[Problem] = []
     first_index: dict[tuple[str, str, date], int] = {}
     for index, entry in enumerate(entries):
-        def add(code: str, message: str, name: str, index: int = index) -> None:
-            problems.append(Problem(code, f"entry {index}: {message}", f"entries[{index}].{name}"))
-
+        add = partial(_add_problem, problems, index)
         for name, kind, code, known in [("sku", "product", entry.sku, active_products),
                                         ("warehouseCode", "warehouse", entry.warehouse_code,
                                          active_warehouses)]:
@@ -162,6 +161,10 @@ async def forecasts(
     ]
 
 
+def _add_problem(problems: list[Problem], index: int, code: str, message: str, name: str) -> None:
+    problems.append(Problem(code, f"entry {index}: {message}", f"entries[{index}].{name}"))
+
+
 def _quantity_problem(quantity: Decimal) -> str | None:
     if not quantity.is_finite():
         return "quantity must be a number"
@@ -200,8 +203,7 @@ def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
     )
 
 
-def _event_payload(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    rows = list(rows)
+def _event_payload(rows: list[dict[str, Any]]) -> dict[str, Any]:
     product_ids = sorted({row["product_id"] for row in rows})
     payload: dict[str, Any] = {"count": len(rows)}
     if len(product_ids) <= MAX_EVENT_PRODUCT_IDS:
