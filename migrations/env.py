@@ -23,16 +23,34 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by copy, drop and rename, which enforced foreign keys
+        # refuse once other tables point at it; the check runs after the migrations instead.
+        # The pragma only takes effect outside a transaction, so it goes before the first BEGIN.
+        _raw_sqlite(connection, "PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
         compare_server_default=True,
         render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration left rows with broken references: {broken[:5]}")
+
+
+def _raw_sqlite(connection: Connection, statement: str) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 async def _run_online() -> None:

@@ -77,3 +77,29 @@ def test_upgrade_builds_every_table_and_downgrade_removes_them(empty_url: str) -
 def test_models_and_migrations_agree(empty_url: str) -> None:
     upgrade(empty_url)
     assert _inspect_sync(empty_url, _drift) == []
+
+
+def test_migrations_that_rebuild_tables_keep_the_rows_pointing_at_them(empty_url: str) -> None:
+    """Products are referenced by barcodes and order lines; a migration that rebuilds the product
+    table (SQLite batch mode) must keep them, and leave no broken reference."""
+    upgrade(empty_url, "0006")
+
+    def seed(connection: Connection) -> None:
+        connection.execute(text(
+            "INSERT INTO product (id, sku, name, category, unit_of_measure, qc_required, "
+            "safety_stock, list_price, active, created_at, updated_at) VALUES (7, 'P1', 'P', "
+            "'', 'pcs', false, 0, 0, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        connection.execute(text(
+            "INSERT INTO product_barcode (product_id, barcode, pack_quantity) "
+            "VALUES (7, '6901234567892', 1)"))
+        connection.commit()
+
+    _inspect_sync(empty_url, seed)
+    upgrade(empty_url)
+    rows = _inspect_sync(empty_url, lambda conn: conn.execute(text(
+        "SELECT p.sku, p.make_to_order, b.barcode FROM product p "
+        "JOIN product_barcode b ON b.product_id = p.id")).all())
+    assert [tuple(row) for row in rows] == [("P1", False, "6901234567892")]
+    tags = _inspect_sync(empty_url, lambda conn: conn.execute(text(
+        "SELECT tags FROM product")).scalar_one())
+    assert tags in ([], "[]")
