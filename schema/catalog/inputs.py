@@ -42,6 +42,8 @@ class CreateProductInput:
     safety_stock: Decimal = Decimal(0)
     list_price: Decimal = Decimal(0)
     barcodes: list[BarcodeInput] = strawberry.field(default_factory=list)
+    tags: list[str] = strawberry.field(
+        default_factory=list, description="Free labels planning rules can scope and test.")
 
     def to_draft(self) -> ProductDraft:
         return ProductDraft(
@@ -50,6 +52,7 @@ class CreateProductInput:
             make_to_order=self.make_to_order, safety_stock=self.safety_stock,
             list_price=self.list_price,
             barcodes=tuple(barcode.to_draft() for barcode in self.barcodes),
+            tags=tuple(self.tags),
         )
 
 
@@ -69,6 +72,8 @@ class UpdateProductInput:
                                   "pack quantity."
     )
     remove_barcodes: list[str] | None = None
+    tags: list[str] | None = strawberry.field(default=None,
+                                             description="Replaces the product's tags.")
 
     def to_changes(self) -> ProductChanges:
         return ProductChanges(
@@ -78,6 +83,7 @@ class UpdateProductInput:
             list_price=self.list_price, active=self.active,
             add_barcodes=tuple(barcode.to_draft() for barcode in self.add_barcodes or ()),
             remove_barcodes=tuple(self.remove_barcodes or ()),
+            tags=tuple(self.tags) if self.tags is not None else None,
         )
 
 

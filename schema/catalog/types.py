@@ -89,6 +89,7 @@ class Product:
     safety_stock: Decimal
     list_price: Decimal
     active: bool
+    tags: list[str]
     created_at: datetime
     updated_at: datetime
     row_id: strawberry.Private[int]
@@ -99,7 +100,8 @@ class Product:
                    category=row.category, unit_of_measure=row.unit_of_measure,
                    qc_required=row.qc_required, make_to_order=row.make_to_order,
                    safety_stock=row.safety_stock,
-                   list_price=row.list_price, active=row.active, created_at=row.created_at,
+                   list_price=row.list_price, active=row.active, tags=list(row.tags),
+                   created_at=row.created_at,
                    updated_at=row.updated_at, row_id=row.id)
 
     @strawberry.field

@@ -28,6 +28,7 @@ class ProductDraft:
     safety_stock: Decimal = Decimal(0)
     list_price: Decimal = Decimal(0)
     barcodes: tuple[BarcodeDraft, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class ProductChanges:
     safety_stock: Decimal | None = None
     list_price: Decimal | None = None
     active: bool | None = None
+    tags: tuple[str, ...] | None = None  # replaces the product's tags when given
     add_barcodes: tuple[BarcodeDraft, ...] = ()
     remove_barcodes: tuple[str, ...] = ()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, IdMixin, IdType, Money, TimestampMixin
@@ -33,6 +33,8 @@ class Product(IdMixin, TimestampMixin, Base):
     qc_required: Mapped[bool] = mapped_column(default=False)
     # Bought for the order: a backorder raises a purchase requisition at once.
     make_to_order: Mapped[bool] = mapped_column(default=False)
+    # Free labels for planning rules' scopes and conditions ("seasonal", "promo", ...).
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     safety_stock: Mapped[Decimal] = mapped_column(default=Decimal(0))
     list_price: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     active: Mapped[bool] = mapped_column(default=True)

@@ -20,6 +20,7 @@ from server.catalog.models import Product, ProductBarcode, SupplierItem
 from server.catalog.queries import PageRequest
 from server.catalog.rules import (
     as_amount,
+    normal_tags,
     product_changes_problems,
     product_draft_problems,
     raise_problems,
@@ -80,6 +81,7 @@ async def create_product(db: Database, principal: Principal, draft: ProductDraft
             unit_of_measure=draft.unit_of_measure.strip(),
             qc_required=draft.qc_required,
             make_to_order=draft.make_to_order,
+            tags=normal_tags(draft.tags),
             safety_stock=as_amount(draft.safety_stock),
             list_price=as_amount(draft.list_price),
         )
@@ -140,6 +142,8 @@ def _apply_fields(product: Product, changes: ProductChanges) -> None:
         product.qc_required = changes.qc_required
     if changes.make_to_order is not None:
         product.make_to_order = changes.make_to_order
+    if changes.tags is not None:
+        product.tags = normal_tags(changes.tags)
     if changes.safety_stock is not None:
         product.safety_stock = as_amount(changes.safety_stock)
     if changes.list_price is not None:

@@ -143,6 +143,7 @@ def product_draft_problems(draft: ProductDraft) -> list[Problem]:
         not_negative_problem(draft.safety_stock, "safetyStock"),
         not_negative_problem(draft.list_price, "listPrice"),
         *barcode_problems(draft.barcodes, "barcodes"),
+        *tag_problems(draft.tags),
     ])
 
 
@@ -159,8 +160,26 @@ def product_changes_problems(changes: ProductChanges) -> list[Problem]:
         not_negative_problem(changes.safety_stock, "safetyStock"),
         not_negative_problem(changes.list_price, "listPrice"),
         *barcode_problems(changes.add_barcodes, "addBarcodes"),
+        *tag_problems(changes.tags or ()),
         *both,
     ])
+
+
+MAX_TAGS, MAX_TAG_LENGTH = 20, 50
+
+
+def tag_problems(tags: Sequence[str]) -> list[Problem]:
+    problems = [_invalid(f"tags[{index}]", f"a tag has 1 to {MAX_TAG_LENGTH} characters")
+                for index, tag in enumerate(tags)
+                if not tag.strip() or len(tag.strip()) > MAX_TAG_LENGTH]
+    if len(set(tags)) > MAX_TAGS:
+        problems.append(_invalid("tags", f"at most {MAX_TAGS} tags"))
+    return problems
+
+
+def normal_tags(tags: Sequence[str]) -> list[str]:
+    """Tags as stored: trimmed, each once, sorted."""
+    return sorted({tag.strip() for tag in tags})
 
 
 def _contact_problems(name: str | None, phone: str | None, email: str | None) -> list[Problem]:

@@ -18,7 +18,7 @@ ERRORS = "userErrors { code field message }"
 CREATE_PRODUCT = f"""
 mutation ($input: CreateProductInput!) {{
   createProduct(input: $input) {{
-    product {{ sku name listPrice safetyStock active barcodes {{ barcode packQuantity }} }}
+    product {{ sku name listPrice safetyStock active tags barcodes {{ barcode packQuantity }} }}
     {ERRORS}
   }}
 }}"""
@@ -105,12 +105,13 @@ async def test_product_is_created_updated_deactivated_and_listed(
 ) -> None:
     created = await api(CREATE_PRODUCT, {"input": {
         "sku": "COLA", "name": "Cola 330 ml", "listPrice": "3.5", "safetyStock": "24",
+        "tags": ["summer", "promo"],
         "barcodes": [{"barcode": "6901234567892"},
                      {"barcode": "16901234567899", "packQuantity": "12"}],
     }}, token=purchaser_token)
     assert created["data"]["createProduct"] == {
         "product": {"sku": "COLA", "name": "Cola 330 ml", "listPrice": "3.5000",
-                    "safetyStock": "24.0000", "active": True,
+                    "safetyStock": "24.0000", "active": True, "tags": ["promo", "summer"],
                     "barcodes": [{"barcode": "6901234567892", "packQuantity": "1.0000"},
                                  {"barcode": "16901234567899", "packQuantity": "12.0000"}]},
         "userErrors": [],

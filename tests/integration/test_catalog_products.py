@@ -183,3 +183,23 @@ async def test_pages_follow_the_cursor(db: Database, purchaser: Principal) -> No
         ["P0", "P1"], ["P2", "P3"], ["P4"]
     ]
     assert (first.has_next_page, second.has_next_page, last.has_next_page) == (True, True, False)
+
+
+async def test_tags_are_trimmed_kept_once_sorted_and_replaced_on_update(
+    db: Database, purchaser: Principal
+) -> None:
+    created = await products.create_product(db, purchaser, cola(tags=(" summer", "promo",
+                                                                      "summer ")))
+    assert created.tags == ["promo", "summer"]
+    updated = await products.update_product(db, purchaser, "COLA-330",
+                                            ProductChanges(tags=("seasonal",)))
+    assert updated.tags == ["seasonal"]
+    kept = await products.update_product(db, purchaser, "COLA-330", ProductChanges(name="Cola"))
+    assert kept.tags == ["seasonal"], "changes without tags leave them alone"
+    with pytest.raises(InvalidInput) as refused:
+        await products.update_product(db, purchaser, "COLA-330",
+                                      ProductChanges(tags=("ok", " ", "x" * 51)))
+    assert [p.field for p in refused.value.problems] == ["tags[1]", "tags[2]"]
+    async with db.reader() as session:
+        stored = await products.product_of_sku(session, purchaser, "COLA-330")
+    assert stored is not None and stored.tags == ["seasonal"]
