@@ -17,7 +17,7 @@ import typer
 
 from pda_client.client import PdaClient, PdaError, PostResult
 from pda_client.config import PdaConfig, config_path, load_config, save_config
-from pda_client.errors import to_quantity
+from pda_client.errors import quantity_text, to_quantity
 from pda_client.pick_cli import PICK_HELP, pick_loop
 from pda_client.queue import CONFLICT, PENDING, SENT
 from pda_client.receive import ReceivingSession, ScanResult
@@ -97,17 +97,14 @@ def whoami() -> None:
     typer.echo(f"{identity.username} on {saved.url} (roles: {', '.join(identity.roles)}{supplier})")
 
 
-def _n(quantity: Decimal) -> str:
-    return f"{quantity.normalize():f}"
-
-
 def _show_lines(session: ReceivingSession) -> None:
     for tally in session.lines():
         line = tally.line
-        lots = ", ".join(f"{lot or 'no lot'}: {_n(q)}" for lot, q in tally.lots if q)
+        lots = ", ".join(f"{lot or 'no lot'}: {quantity_text(q)}" for lot, q in tally.lots if q)
         typer.echo(
-            f"  {line.line_no:>3} {line.sku:<12} expected {_n(line.remaining):>6}"
-            f"  counted {_n(tally.counted):>6}  max {_n(line.max_receivable):>6}"
+            f"  {line.line_no:>3} {line.sku:<12} expected {quantity_text(line.remaining):>6}"
+            f"  counted {quantity_text(tally.counted):>6}"
+            f"  max {quantity_text(line.max_receivable):>6}"
             f"{'  OVER' if tally.over_receipt else ''}{f'  ({lots})' if lots else ''}")
 
 
@@ -116,7 +113,7 @@ def _show_scan(result: ScanResult) -> None:
         lot = f" lot {count.lot}" if count.lot else ""
         typer.echo(f"{count.added.normalize():+f} {count.line.sku}{lot} "
                    f"(line {count.line.line_no}): "
-                   f"counted {_n(count.counted)}")
+                   f"counted {quantity_text(count.counted)}")
     for warning in result.warnings:
         typer.echo(f"! {warning}")
 
@@ -201,9 +198,10 @@ def sync() -> None:
     """Send every pending post, exactly once each; exit 1 unless all were sent."""
     with _client() as client:
         reports = client.sync()
+        still_pending = client.pending_count()
         for report in reports:
-            _show_post(report, client.pending_count())
-        typer.echo(f"{len(reports)} sent or tried, {client.pending_count()} pending.")
+            _show_post(report, still_pending)
+        typer.echo(f"{len(reports)} sent or tried, {still_pending} pending.")
     if any(report.status != SENT for report in reports):
         raise typer.Exit(1)
 
@@ -215,7 +213,7 @@ def pending() -> None:
         for session in client.receiving_sessions():
             counted = sum((tally.counted for tally in session.lines()), Decimal(0))
             typer.echo(f"session {session.id}: receiving {session.document.scanned}, "
-                       f"{_n(counted)} counted")
+                       f"{quantity_text(counted)} counted")
         for picking in client.picking_sessions():
             left = sum(progress.line.open and not progress.waiting for progress in picking.lines())
             typer.echo(f"picking {picking.number}: {left} line(s) left to pick, "
@@ -232,7 +230,7 @@ def _show_tasks(tasks: list[WarehouseTask]) -> None:
     for task in tasks:
         to = f" -> {task.suggested_location}" if task.suggested_location else ""
         typer.echo(f"{task.id:>5} {task.kind:<7} {task.sku:<12} lot {task.lot or '-':<10} "
-                   f"{_n(task.remaining_quantity):>6} at {task.location}{to}  "
+                   f"{quantity_text(task.remaining_quantity):>6} at {task.location}{to}  "
                    f"{task.document_number}")
 
 

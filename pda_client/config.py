@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pda_client.client import PdaError
+from pda_client.errors import PdaError
 
 HOME_ENV = "CAIXIAO_PDA_HOME"
 CONFIG_FILE = "config.json"

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pda_client.gs1 import Gs1Read
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 
@@ -50,6 +53,11 @@ def gtin_key(code: str) -> str:
     return code.zfill(14) if code.isdigit() and len(code) in GTIN_LENGTHS else code
 
 
+def read_keys(read: Gs1Read) -> list[str]:
+    """The ``gtin_key`` forms a scan may match a product barcode by: its GTIN, plain text, raw."""
+    return [gtin_key(code) for code in (read.gtin, read.plain, read.raw) if code]
+
+
 def parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -58,6 +66,11 @@ def parse_date(value: str | None) -> date | None:
 class PackBarcode:
     barcode: str
     pack_quantity: Decimal
+
+
+def pack_barcodes(data: list[dict[str, Any]] | None) -> tuple[PackBarcode, ...]:
+    """A product's ``barcodes { barcode packQuantity }`` as the server sent them."""
+    return tuple(PackBarcode(b["barcode"], Decimal(b["packQuantity"])) for b in data or ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +99,7 @@ class ExpectedLine:
             remaining=Decimal(data["remaining"]),
             max_receivable=Decimal(data["maxReceivable"]), lot=data.get("lot"),
             expiry=parse_date(data.get("expiry")), sscc=data.get("sscc"),
-            barcodes=tuple(PackBarcode(b["barcode"], Decimal(b["packQuantity"]))
-                           for b in data.get("barcodes") or ()),
+            barcodes=pack_barcodes(data.get("barcodes")),
         )
 
 

@@ -1,5 +1,5 @@
-"""The one exception the handheld client raises, shared by all its modules, and the check of
-typed quantities that raises it."""
+"""The one exception the handheld client raises, shared by all its modules, the check of
+typed quantities that raises it, and how quantities are spelled back."""
 
 from __future__ import annotations
 
@@ -38,3 +38,8 @@ def to_quantity(value: Decimal | int | str, what: str = "quantity") -> Decimal:
     if not quantity.is_finite() or quantity < 0:
         raise PdaError("INVALID_INPUT", f"{what} must be zero or more, not {value!r}")
     return Decimal(f"{quantity:f}")  # 1E+3 typed is sent as 1000
+
+
+def quantity_text(quantity: Decimal) -> str:
+    """A quantity as people write it: 3, not 3.000 or 3E+0."""
+    return f"{quantity.normalize():f}"

@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pda_client import queue as q
-from pda_client.documents import gtin_key
-from pda_client.errors import PdaError, to_quantity
+from pda_client.documents import gtin_key, read_keys
+from pda_client.errors import PdaError, quantity_text, to_quantity
 from pda_client.gs1 import BarcodeError, Gs1Read, read_barcode
 from pda_client.outbox import PostResult
 from pda_client.pick_queue import BIN, LOT, PRODUCT, SET, SHORT, PickSessionRow, PickStore, StepRow
@@ -37,10 +37,6 @@ WRONG_LOT = "WRONG_LOT"
 OVER_PICK = "OVER_PICK"
 CONFIRM_PICK_OPERATION = "confirmPick"
 ZERO = Decimal(0)
-
-
-def _n(quantity: Decimal) -> str:
-    return f"{quantity.normalize():f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +84,15 @@ class LineProgress:
     def instruction(self) -> str:
         """What to do now, e.g. ``go to bin WH1-A-01, pick 3 × P1 lot L1``."""
         lot = f" lot {self.lot}" if self.lot else ""
+        remaining = quantity_text(self.remaining)
         if self.bin_scan is None:
-            return f"go to bin {self.bin}, pick {_n(self.remaining)} × {self.sku}{lot}"
-        short = f", {_n(self.short)} short" if self.short else ""
+            return f"go to bin {self.bin}, pick {remaining} × {self.sku}{lot}"
+        picked = quantity_text(self.picked)
+        short = f", {quantity_text(self.short)} short" if self.short else ""
         if self.left > 0:
-            return (f"at {self.bin}: scan {self.sku}{lot}, {_n(self.picked)} of "
-                    f"{_n(self.remaining)} picked{short}")
+            return f"at {self.bin}: scan {self.sku}{lot}, {picked} of {remaining} picked{short}"
         then = "confirm" if self.left == 0 else "too many: undo or type the quantity"
-        return (f"at {self.bin}: {_n(self.picked)} of {_n(self.remaining)} × {self.sku}{lot} "
-                f"picked{short}: {then}")
+        return f"at {self.bin}: {picked} of {remaining} × {self.sku}{lot} picked{short}: {then}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +146,8 @@ def confirm_input(progress: LineProgress, pick_list: PickList, key: str) -> dict
     line = progress.line
     data: dict[str, object] = {
         "pickListNumber": pick_list.number, "lineNo": line.line_no,
-        "binBarcode": progress.bin_scan, "quantity": _n(progress.picked),
-        "shortQuantity": _n(progress.short), "basedOnVersion": pick_list.version,
+        "binBarcode": progress.bin_scan, "quantity": quantity_text(progress.picked),
+        "shortQuantity": quantity_text(progress.short), "basedOnVersion": pick_list.version,
         "idempotencyKey": key,
     }
     if progress.picked:
@@ -288,9 +284,10 @@ class PickingSession:
         if not progress.picked and not progress.short:
             raise PdaError("NOTHING_PICKED", f"nothing picked or short on line {line.line_no}")
         if progress.over_pick:
-            raise PdaError(OVER_PICK, f"{_n(progress.picked + progress.short)} is more than the "
-                                      f"{_n(progress.remaining)} of {line.sku} to pick: undo or "
-                                      "type the quantity")
+            raise PdaError(OVER_PICK, (
+                f"{quantity_text(progress.picked + progress.short)} is more than the "
+                f"{quantity_text(progress.remaining)} of {line.sku} to pick: undo or type the "
+                "quantity"))
         key = str(uuid.uuid4())
         steps = [step for step in self._steps if step.line_no == line.line_no]
         post = self._store.add_confirmation(
@@ -322,7 +319,7 @@ class PickingSession:
                 read = read_barcode(text)
             except BarcodeError:
                 return None
-        keys = {gtin_key(code) for code in (read.gtin, read.plain, read.raw) if code}
+        keys = read_keys(read)
         return next((b.pack_quantity for b in line.barcodes if gtin_key(b.barcode) in keys), None)
 
     def _lot_scan(self, progress: LineProgress, text: str, read: Gs1Read) -> PickScanResult:
@@ -367,7 +364,8 @@ class PickingSession:
         found = list(warnings or ())
         if after.over_pick:
             found.append(ScanWarning(OVER_PICK, (
-                f"{line.sku}: {_n(after.picked)} picked and {_n(after.short)} short, only "
-                f"{_n(after.remaining)} to pick on line {line.line_no}")))
+                f"{line.sku}: {quantity_text(after.picked)} picked and "
+                f"{quantity_text(after.short)} short, only {quantity_text(after.remaining)} to "
+                f"pick on line {line.line_no}")))
         added = after.picked - progress.picked if kind in (PRODUCT, SET) else ZERO
         return PickScanResult(raw, kind, added, after, tuple(found))

@@ -14,17 +14,13 @@ from decimal import Decimal
 
 import typer
 
-from pda_client.errors import PdaError
+from pda_client.errors import PdaError, quantity_text
 from pda_client.outbox import PostResult
 from pda_client.pick import LineProgress, PickingSession, PickScanResult
 from pda_client.pick_queue import BIN, LOT, SHORT
 from pda_client.terminal import input_lines
 
 PICK_HELP = "Scan, or type: qty N | short N REASON | undo | confirm | lines | quit"
-
-
-def _n(quantity: Decimal) -> str:
-    return f"{quantity.normalize():f}"
 
 
 def _state(progress: LineProgress) -> str:
@@ -37,10 +33,10 @@ def show_lines(session: PickingSession) -> None:
     for progress in session.lines():
         line = progress.line
         lot = f"lot {line.lot}" if line.lot else "no lot"
-        done = f"  picked {_n(progress.picked)}" if progress.picked else ""
-        short = f"  short {_n(progress.short)}" if progress.short else ""
+        done = f"  picked {quantity_text(progress.picked)}" if progress.picked else ""
+        short = f"  short {quantity_text(progress.short)}" if progress.short else ""
         typer.echo(f"  {line.line_no:>3} {line.bin:<10} {line.sku:<12} {lot:<10} "
-                   f"to pick {_n(line.remaining):>5}{done}{short}  {_state(progress)}")
+                   f"to pick {quantity_text(line.remaining):>5}{done}{short}  {_state(progress)}")
 
 
 def show_step(result: PickScanResult) -> None:
@@ -50,10 +46,12 @@ def show_step(result: PickScanResult) -> None:
     elif result.kind == LOT:
         typer.echo(f"lot {progress.lot_seen} ok")
     elif result.kind == SHORT:
-        typer.echo(f"short {_n(progress.short)} {progress.sku}: {progress.short_reason or '-'}")
+        typer.echo(f"short {quantity_text(progress.short)} {progress.sku}: "
+                   f"{progress.short_reason or '-'}")
     elif result.kind is not None:
-        typer.echo(f"{result.added.normalize():+f} {progress.sku}: {_n(progress.picked)} of "
-                   f"{_n(progress.remaining)} picked")
+        typer.echo(f"{result.added.normalize():+f} {progress.sku}: "
+                   f"{quantity_text(progress.picked)} of {quantity_text(progress.remaining)} "
+                   "picked")
     for warning in result.warnings:
         typer.echo(f"! {warning}")
 
@@ -86,7 +84,8 @@ def pick_loop(session: PickingSession, show_post: Callable[[PostResult], None]) 
                 show_lines(session)
             elif command == "undo":
                 undone = session.undo()
-                typer.echo(f"Undone: {undone.kind} {undone.raw or _n(undone.quantity or 0)}"
+                typer.echo(f"Undone: {undone.kind} "
+                           f"{undone.raw or quantity_text(undone.quantity or Decimal(0))}"
                            if undone else "Nothing to undo.")
             elif command == "qty":
                 if len(words) != 2:

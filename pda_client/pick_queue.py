@@ -10,12 +10,11 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from pda_client import queue as q
-from pda_client.queue import OfflineQueue, PostRow
+from pda_client.queue import OfflineQueue, PostRow, now_text, row_id
 
 # Step kinds: the bin scanned, a product scan (adds), a lot label, a typed quantity (replaces),
 # a short (replaces the line's earlier short).
@@ -42,10 +41,6 @@ class StepRow:
     made_at: str
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
 class PickStore:
     """The picking tables of one queue file (see pda_client.queue_schema)."""
 
@@ -55,7 +50,7 @@ class PickStore:
     def open_session(self, pick_list: dict[str, Any]) -> PickSessionRow:
         """The session of this pick list, made on first use, holding the list given (the
         server's fresh answer)."""
-        now = _now()
+        now = now_text()
         with self.queue.transaction() as db:
             db.execute(
                 "INSERT INTO picking_session (server, pick_list, document, version, created_at,"
@@ -97,7 +92,7 @@ class PickStore:
         lot: str | None = None,
         reason: str | None = None,
     ) -> StepRow:
-        now = _now()
+        now = now_text()
         with self.queue.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO pick_step (session_id, line_no, kind, raw, quantity, lot, reason,"
@@ -105,8 +100,7 @@ class PickStore:
                 (session_id, line_no, kind, raw, None if quantity is None else str(quantity),
                  lot, reason, now),
             )
-        assert cursor.lastrowid is not None
-        return StepRow(id=cursor.lastrowid, line_no=line_no, kind=kind, raw=raw,
+        return StepRow(id=row_id(cursor), line_no=line_no, kind=kind, raw=raw,
                        quantity=quantity, lot=lot, reason=reason, made_at=now)
 
     def live_steps(self, session_id: int) -> list[StepRow]:

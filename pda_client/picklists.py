@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pda_client.documents import PackBarcode
+from pda_client.documents import PackBarcode, pack_barcodes
 from pda_client.errors import PdaError
 
 OPEN = "OPEN"
@@ -95,8 +95,7 @@ class PickLine:
             quantity=Decimal(data["quantity"]), picked=Decimal(data["picked"]),
             short=Decimal(data["short"]), short_reason=data.get("shortReason"),
             status=str(data["status"]).upper(), task_id=str(task) if task is not None else None,
-            barcodes=tuple(PackBarcode(b["barcode"], Decimal(b["packQuantity"]))
-                           for b in product.get("barcodes") or ()),
+            barcodes=pack_barcodes(product.get("barcodes")),
         )
 
 
@@ -112,12 +111,6 @@ class PickList:
     @property
     def open(self) -> bool:
         return self.state.upper() == OPEN
-
-    def line(self, line_no: int) -> PickLine:
-        for line in self.lines:
-            if line.line_no == line_no:
-                return line
-        raise PdaError("NOT_FOUND", f"{self.number} has no line {line_no}")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PickList:

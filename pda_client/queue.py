@@ -20,10 +20,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pda_client.config import HOME_ENV
 from pda_client.queue_schema import MIGRATIONS, SCHEMA
 
 QUEUE_ENV = "CAIXIAO_PDA_QUEUE"
-HOME_ENV = "CAIXIAO_PDA_HOME"
 QUEUE_FILE = "queue.sqlite3"
 
 # Session states: scanning, a post waiting to be delivered, received by the server.
@@ -91,7 +91,8 @@ class PostRow:
     created_at: str
 
 
-def _now() -> str:
+def now_text() -> str:
+    """When a row is written: UTC, ISO 8601, to the millisecond."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
@@ -137,14 +138,14 @@ class OfflineQueue:
     # Receiving sessions
 
     def open_session(self, scanned: str, document: dict[str, Any]) -> SessionRow:
-        now = _now()
+        now = now_text()
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO receiving_session (server, scanned, document, status, created_at,"
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (self.server, scanned, json.dumps(document), OPEN, now, now),
             )
-        return self.session(_row_id(cursor))
+        return self.session(row_id(cursor))
 
     def session(self, session_id: int) -> SessionRow:
         row = self._db.execute(
@@ -167,14 +168,7 @@ class OfflineQueue:
         with self.transaction() as db:
             db.execute(
                 "UPDATE receiving_session SET document = ?, updated_at = ? WHERE id = ?",
-                (json.dumps(document), _now(), session_id),
-            )
-
-    def set_session_status(self, session_id: int, status: str) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "UPDATE receiving_session SET status = ?, updated_at = ? WHERE id = ?",
-                (status, _now(), session_id),
+                (json.dumps(document), now_text(), session_id),
             )
 
     # Scans
@@ -189,14 +183,14 @@ class OfflineQueue:
         warnings: Sequence[str],
         counts: Sequence[CountRow],
     ) -> ScanRow:
-        now = _now()
+        now = now_text()
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO scan (session_id, kind, raw, sku, warnings, scanned_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (session_id, kind, raw, sku, json.dumps(list(warnings)), now),
             )
-            scan_id = _row_id(cursor)
+            scan_id = row_id(cursor)
             db.executemany(
                 "INSERT INTO scan_count (scan_id, line_no, lot, expiry, serial, quantity)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -263,7 +257,7 @@ class OfflineQueue:
         subject: str | None = None,
     ) -> int:
         """``add_post`` inside the caller's transaction; the new post's id."""
-        now = _now()
+        now = now_text()
         cursor = db.execute(
             "INSERT INTO post (server, operation, document, variables, idempotency_key,"
             " session_id, subject, status, created_at, updated_at)"
@@ -276,7 +270,7 @@ class OfflineQueue:
                 "UPDATE receiving_session SET status = ?, updated_at = ? WHERE id = ?",
                 (SUBMITTED, now, session_id),
             )
-        return _row_id(cursor)
+        return row_id(cursor)
 
     def post(self, post_id: int) -> PostRow:
         row = self._db.execute("SELECT * FROM post WHERE id = ?", (post_id,)).fetchone()
@@ -321,7 +315,7 @@ class OfflineQueue:
         """Record how one delivery attempt ended, and what it means for the post's session
         (``pick_list``: the pick list it answered with, kept by the picking session of the
         post's subject unless that holds a newer version already)."""
-        now = _now()
+        now = now_text()
         with self.transaction() as db:
             db.execute(
                 "UPDATE post SET status = ?, attempts = attempts + 1, last_error = ?,"
@@ -354,11 +348,12 @@ def store_pick_list(db: sqlite3.Connection, server: str, pick_list: dict[str, An
     db.execute(
         "UPDATE picking_session SET document = ?, version = ?, updated_at = ? WHERE server = ?"
         " AND pick_list = ? AND version <= ?",
-        (json.dumps(pick_list), version, _now(), server, pick_list["number"], version),
+        (json.dumps(pick_list), version, now_text(), server, pick_list["number"], version),
     )
 
 
-def _row_id(cursor: sqlite3.Cursor) -> int:
+def row_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row the cursor just inserted."""
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 

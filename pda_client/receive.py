@@ -21,8 +21,9 @@ from pda_client.documents import (
     ReceivingDocument,
     gtin_key,
     parse_date,
+    read_keys,
 )
-from pda_client.errors import PdaError, to_quantity
+from pda_client.errors import PdaError, quantity_text, to_quantity
 from pda_client.gs1 import BarcodeError, Gs1Read, read_barcode
 from pda_client.queue import OPEN, CountRow, OfflineQueue, ScanRow, SessionRow
 
@@ -156,10 +157,6 @@ def receive_input(
             "idempotencyKey": idempotency_key}
 
 
-def _read_keys(read: Gs1Read) -> list[str]:
-    return [gtin_key(code) for code in (read.gtin, read.plain, read.raw) if code]
-
-
 class ReceivingSession:
     """One receipt being counted; made by ``PdaClient.start_receiving``, state in the queue."""
 
@@ -272,8 +269,8 @@ class ReceivingSession:
             line = lines[line_no]
             if totals[line_no] > line.max_receivable:
                 warnings.append(ScanWarning(OVER_RECEIPT, (
-                    f"{line.sku}: counted {totals[line_no].normalize():f}, only "
-                    f"{line.max_receivable.normalize():f} more may be received on line "
+                    f"{line.sku}: counted {quantity_text(totals[line_no])}, only "
+                    f"{quantity_text(line.max_receivable)} more may be received on line "
                     f"{line_no}")))
         # Written before it counts: a crash after this line loses nothing the user saw.
         row = self._queue.record_scan(self.id, kind=kind, raw=raw, sku=sku,
@@ -303,7 +300,7 @@ class ReceivingSession:
                 return PALLET, pallet[0].sku, [
                     CountRow(line.line_no, line.lot, line.expiry, None, line.shipped)
                     for line in pallet], warnings
-        for key in _read_keys(read):
+        for key in read_keys(read):
             if key in self._barcodes:
                 matches = self._barcodes[key]
                 line = self._pick([line for line, _ in matches])
