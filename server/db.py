@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -44,6 +45,13 @@ Money = Numeric(18, 4)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def upsert_insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT for ``table`` that can take ``on_conflict_do_nothing`` / ``_do_update``: the
+    dialect's own, as both of our databases have one of the same shape."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

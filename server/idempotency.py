@@ -19,12 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.auth import Principal
-from server.db import Base, Database, IdType, utcnow
+from server.db import Base, Database, IdType, upsert_insert, utcnow
 from server.errors import Conflict, InvalidInput, Problem
 
 RUNNING = "running"
@@ -95,11 +94,6 @@ async def run_once(
     return Outcome(result, replayed=False)
 
 
-def _insert_claim(session: AsyncSession) -> Any:
-    module = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return module.insert(IdempotencyRecord)
-
-
 async def _claim(
     db: Database, principal: Principal, operation: str, key: str
 ) -> str | Outcome:
@@ -109,7 +103,7 @@ async def _claim(
         async with db.transaction() as session:
             now = utcnow()
             inserted = await session.scalar(
-                _insert_claim(session)
+                upsert_insert(session, IdempotencyRecord)
                 .values(key=key, user_id=principal.user_id, operation=operation, status=RUNNING,
                         result={_ATTEMPT: attempt}, created_at=now)
                 .on_conflict_do_nothing()

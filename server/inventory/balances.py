@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, func, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db import upsert_insert
 from server.errors import DomainError
 from server.inventory.models import Bucket, StockCost, StockPosition, StockQuant
 from server.inventory.moves import PositionKey, QuantKey
@@ -54,17 +54,12 @@ class LockedCost:
     version: int
 
 
-def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.bind.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table)
-
-
 async def _ensure_rows(
     session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
 ) -> None:
     if rows:
-        await session.execute(_insert(session, table).values(list(rows)).on_conflict_do_nothing())
+        await session.execute(
+            upsert_insert(session, table).values(list(rows)).on_conflict_do_nothing())
 
 
 async def lock_costs(session: AsyncSession, pairs: Sequence[Pair]) -> dict[Pair, LockedCost]:

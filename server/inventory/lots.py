@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db import utcnow
+from server.db import upsert_insert, utcnow
 from server.inventory.models import StockLot
 
 
@@ -19,9 +18,8 @@ async def register_lots(
     rows = {(product_id, lot): expiry for product_id, lot, expiry in lots if lot}
     if not rows:
         return
-    module = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     now = utcnow()
-    await session.execute(module.insert(StockLot).values([
+    await session.execute(upsert_insert(session, StockLot).values([
         {"product_id": product_id, "lot": lot, "expiry": expiry, "first_received_at": now}
         for (product_id, lot), expiry in sorted(rows.items())
     ]).on_conflict_do_nothing())

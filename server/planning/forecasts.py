@@ -15,13 +15,12 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role, User
 from server.catalog.models import Product, Warehouse
 from server.catalog.rules import raise_problems
-from server.db import Database, utcnow
+from server.db import Database, upsert_insert, utcnow
 from server.errors import InvalidInput, NotFound, Problem
 from server.events import record_event
 from server.planning.models import Forecast
@@ -194,8 +193,7 @@ async def _by_code(
 
 
 def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
-    module = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = module.insert(Forecast).values(rows)
+    statement = upsert_insert(session, Forecast).values(rows)
     return statement.on_conflict_do_update(
         index_elements=["product_id", "warehouse_id", "week_start"],
         set_={name: statement.excluded[name]
