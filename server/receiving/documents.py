@@ -89,17 +89,23 @@ async def find_target(session: AsyncSession, code: str, *, lock: bool = False) -
     if resolution.kind in (BarcodeKind.SHIPMENT_NOTICE, BarcodeKind.PALLET) and notice:
         order = await load_order(session, resolution.purchase_order.number, lock=lock,
                                  field="document")
-        loaded = await session.scalar(select(ShipmentNotice).where(ShipmentNotice.id == notice.id)
-                                      .options(selectinload(ShipmentNotice.lines)))
-        assert loaded is not None
+        if lock:  # its lines were read before the order's lock: another receipt may have moved them
+            notice = await _reread(session, notice)
         sscc = resolution.read.sscc if resolution.kind is BarcodeKind.PALLET else None
-        return Target(code, order, loaded, sscc)
+        return Target(code, order, notice, sscc)
     if resolution.kind is BarcodeKind.PURCHASE_ORDER and resolution.purchase_order:
         order = await load_order(session, resolution.purchase_order.number, lock=lock,
                                  field="document")
         return Target(code, order)
     raise InvalidInput(f"{code!r} is a {resolution.kind.value.lower().replace('_', ' ')}, not a "
                        "PO, ASN or pallet label", field="document")
+
+
+async def _reread(session: AsyncSession, notice: ShipmentNotice) -> ShipmentNotice:
+    return (await session.scalars(
+        select(ShipmentNotice).where(ShipmentNotice.id == notice.id)
+        .options(selectinload(ShipmentNotice.lines)).execution_options(populate_existing=True)
+    )).one()
 
 
 async def receiving_document(session: AsyncSession, code: str) -> ReceivingDocument:
