@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import Principal, Role
 from server.catalog.models import Location, LocationType, Product, Warehouse
 from server.catalog.rules import raise_problems
+from server.catalog.service import location_by_code
 from server.db import Database, utcnow
-from server.errors import DomainError, InvalidInput, NotFound
+from server.errors import DomainError, InvalidInput
 from server.idempotency import run_once
 from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
@@ -141,9 +142,7 @@ async def _reject_location(
     """The bin named, which must belong to the task's warehouse; else the warehouse's first
     active rejected-type location."""
     if code is not None:
-        location = await session.scalar(select(Location).where(Location.code == code))
-        if location is None:
-            raise NotFound(f"no location with code {code!r}", field="rejectLocationCode")
+        location = await location_by_code(session, code, "rejectLocationCode")
         if location.warehouse_id != task.warehouse_id or not location.active:
             raise InvalidInput(f"{code} is not an active location of the task's warehouse",
                                field="rejectLocationCode")

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
 from server.catalog.models import Location, LocationType, Product, Supplier, Warehouse
+from server.catalog.products import product_by_sku
 from server.db import Database, utcnow
-from server.errors import DomainError, InvalidInput, InvalidState, NotFound, Problem
+from server.errors import DomainError, InvalidInput, InvalidState, Problem
 from server.events import record_event
 from server.idempotency import run_once
 from server.inventory.lots import register_lots
@@ -123,7 +124,8 @@ async def _post(
         supplier_id=order.supplier_id, warehouse_id=warehouse.id, location_id=location.id,
         document_scan=request.document, received_by_id=principal.user_id, received_at=utcnow(),
     )
-    moves = _receive(target, supplier.over_receipt_tolerance_pct, counted, receipt, location)
+    tolerance = supplier.over_receipt_tolerance_pct
+    moves = _receive(target, tolerance, counted, receipt, location)
     # Everything that may wait on another transaction comes before the receipt number, whose
     # row every receipt needs: it stays locked only for the writes that follow.
     locked = await lock_stock(session, moves)
@@ -137,7 +139,6 @@ async def _post(
     await open_receipt_tasks(session, receipt, receipt.lines, products, principal)
     await post_moves(session, moves, PostingContext(
         DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"), locked)
-    tolerance = supplier.over_receipt_tolerance_pct
     done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
     order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value
     notice_number = target.notice.number if target.notice else None
@@ -202,9 +203,7 @@ async def _counted(
 async def _identify(session: AsyncSession, index: int, line: ReceiveLine) -> _Counted:
     lot, expiry, serials = line.lot, line.expiry, line.serials
     if line.sku is not None:
-        product = await session.scalar(select(Product).where(Product.sku == line.sku))
-        if product is None:
-            raise NotFound(f"no product with sku {line.sku!r}")
+        product = await product_by_sku(session, line.sku)
     else:
         assert line.barcode is not None  # request_problems wants one of the two
         resolution = await resolve_in_session(session, line.barcode)
