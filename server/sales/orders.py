@@ -195,9 +195,9 @@ async def _edit_lines(
     problems = _product_problems(products, [draft.sku for draft in drafts])
     named = {draft.line_no for draft in drafts if draft.line_no is not None}
     for index, draft in enumerate(drafts):
-        line = existing.get(draft.line_no) if draft.line_no is not None else None
         if draft.line_no is None:
             continue
+        line = existing.get(draft.line_no)
         if line is None:
             problems.append(Problem("NOT_FOUND", f"{order.number} has no line {draft.line_no}",
                                     f"lines[{index}].lineNo"))

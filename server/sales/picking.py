@@ -28,7 +28,6 @@ from server.inventory.posting import post_moves
 from server.inventory.rules import lot_of
 from server.numbering import next_number
 from server.receiving.barcodes import BarcodeKind, resolve_in_session
-from server.receiving.task_rules import plain
 from server.receiving.tasks import lock_task, open_pick_task, progress
 from server.sales import pick_queries
 from server.sales.alerts import order_event
@@ -60,6 +59,7 @@ from server.sales.pick_rules import (
     to_pick,
 )
 from server.sales.reserve import backorder_line, lock_stock, reserve_for_line
+from server.sales.rules import plain
 
 RELEASERS = (Role.WAREHOUSE, Role.SALES)
 PICKERS = (Role.WAREHOUSE,)
@@ -204,9 +204,10 @@ async def confirm_pick(db: Database, principal: Principal, request: PickRequest)
 
 
 async def _target(session: AsyncSession, line: PickListLine) -> PickTarget:
-    bin_code = await session.scalar(select(Location.code).where(Location.id == line.location_id))
-    sku = await session.scalar(select(Product.sku).where(Product.id == line.product_id))
-    return PickTarget(line.location_id, str(bin_code), line.product_id, str(sku), line.lot)
+    bin_code, sku = (await session.execute(select(
+        select(Location.code).where(Location.id == line.location_id).scalar_subquery(),
+        select(Product.sku).where(Product.id == line.product_id).scalar_subquery()))).one()
+    return PickTarget(line.location_id, bin_code, line.product_id, sku, line.lot)
 
 
 async def _scan(session: AsyncSession, request: PickRequest) -> PickScan:

@@ -43,15 +43,21 @@ class OrderFilter:
     salesperson: str | None = None  # username
 
 
-async def load_order(
-    session: AsyncSession, number: str, *, lock: bool = False, field: str = "number"
-) -> SalesOrder:
+async def _find_order(
+    session: AsyncSession, number: str, *, lock: bool = False
+) -> SalesOrder | None:
     stmt = (select(SalesOrder).where(SalesOrder.number == number)
             .options(selectinload(SalesOrder.lines)))
     if lock:
         # Refresh rows read before the lock was granted: another transaction may have changed them.
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    order = await session.scalar(stmt)
+    return await session.scalar(stmt)
+
+
+async def load_order(
+    session: AsyncSession, number: str, *, lock: bool = False, field: str = "number"
+) -> SalesOrder:
+    order = await _find_order(session, number, lock=lock)
     if order is None:
         raise NotFound(f"no sales order {number!r}", field=field)
     return order
@@ -85,8 +91,7 @@ async def sales_order(
     session: AsyncSession, principal: Principal, number: str
 ) -> OrderView | None:
     principal.require_internal()
-    order = await session.scalar(select(SalesOrder).where(SalesOrder.number == number)
-                                 .options(selectinload(SalesOrder.lines)))
+    order = await _find_order(session, number)
     if order is None:
         return None
     [view] = await views_of(session, [order])

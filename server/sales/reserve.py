@@ -52,7 +52,7 @@ from server.sales.rules import (
     shortages_of,
     take,
 )
-from server.sales.supply import expected_supply, with_supply
+from server.sales.supply import Expected, expected_supply, with_expected
 
 ZERO = Decimal(0)
 RESERVABLE_BINS = (LocationType.STORAGE.value, LocationType.STAGING.value,
@@ -227,6 +227,7 @@ class StockPlan:
 
     plans: list[LinePlan]
     shortages: list[Shortage]
+    supply: dict[int, Expected]  # of the short products, looked up once for both uses
 
     async def apply(
         self, session: AsyncSession, order: SalesOrder, actor: Principal, why: str
@@ -234,7 +235,7 @@ class StockPlan:
         """Post it (the lines must have ids by now), then announce the backorders."""
         await apply_plans(session, order, self.plans, actor, f"reserved for {order.number}")
         await announce_backorders(session, order, [(p.line, p.backorder) for p in self.plans],
-                                  actor, why)
+                                  actor, why, self.supply)
 
 
 async def plan_new_stock(
@@ -250,9 +251,10 @@ async def plan_new_stock(
                             (line.product_id, order.warehouse_id), quantity)
                 for index, line, quantity in wanted]
     shortages = shortages_of(requests, {pair: pool.available(pair) for pair in pairs})
-    if shortages:
-        shortages = await with_supply(session, order.warehouse_id, shortages,
-                                      {p.sku: p.id for p in products.values()})
+    product_of_sku = {p.sku: p.id for p in products.values()}
+    supply = await expected_supply(session, order.warehouse_id,
+                                   sorted({product_of_sku[s.sku] for s in shortages}))
+    shortages = with_expected(shortages, supply, product_of_sku)
     if policy_refuses(ShortagePolicy(order.shortage_policy), shortages):
         raise ShortageRefused(shortages)
     plans = []
@@ -260,7 +262,7 @@ async def plan_new_stock(
         plan = LinePlan(line, pool.take((line.product_id, order.warehouse_id), quantity))
         plan.backorder = quantity - plan.reserved
         plans.append(plan)
-    return StockPlan(plans, shortages)
+    return StockPlan(plans, shortages, supply)
 
 
 async def reserve_for_line(
@@ -268,10 +270,10 @@ async def reserve_for_line(
     actor: Principal, exclude_bins: Collection[int] = (),
 ) -> Decimal:
     """Reserve up to ``quantity`` more for ``line`` from what is available now, outside
-    ``exclude_bins``; returns how much was reserved (posted, on the line and its Reservation
-    rows). Nothing is backordered: see ``backorder_line`` for the rest."""
+    ``exclude_bins`` (``lock_stock`` the product first); returns how much was reserved (posted,
+    on the line and its Reservation rows). Nothing is backordered: see ``backorder_line`` for
+    the rest."""
     pair = (line.product_id, order.warehouse_id)
-    await lock_stock(session, [pair])
     pool = await load_pool(session, [pair], exclude_bins)
     plan = LinePlan(line, pool.take(pair, quantity))
     await apply_plans(session, order, [plan], actor, f"reserved for {order.number}")
@@ -291,17 +293,19 @@ async def backorder_line(
 
 async def announce_backorders(
     session: AsyncSession, order: SalesOrder, shortfalls: Sequence[tuple[SalesOrderLine, Decimal]],
-    actor: Principal, why: str,
+    actor: Principal, why: str, supply: Mapping[int, Expected] | None = None,
 ) -> None:
-    """After backorders were posted: a SHORTAGE alert per line (with when more is expected)
-    and draft purchase orders for make-to-order products."""
+    """After backorders were posted: a SHORTAGE alert per line (with when more is expected,
+    from ``supply`` when the caller has it already) and draft purchase orders for
+    make-to-order products."""
     shortfalls = [(line, short) for line, short in shortfalls if short > 0]
     if not shortfalls:
         return
     product_ids = sorted({line.product_id for line, _ in shortfalls})
     products = {p.id: p for p in await session.scalars(
         select(Product).where(Product.id.in_(product_ids)))}
-    supply = await expected_supply(session, order.warehouse_id, product_ids)
+    if supply is None:
+        supply = await expected_supply(session, order.warehouse_id, product_ids)
     party = await party_of(session, order)
     for line, short in shortfalls:
         expected = supply.get(line.product_id)
@@ -314,24 +318,27 @@ async def announce_backorders(
     await raise_requisitions(session, order, shortfalls, products, actor)
 
 
-async def _reserved_spots(
+async def _reservations(
     session: AsyncSession, line_ids: Sequence[int]
-) -> dict[int, list[StockSpot]]:
+) -> tuple[dict[tuple[int, int, str], Reservation], dict[int, list[StockSpot]]]:
+    """The Reservation rows of the lines by (line, bin, lot), and the stock they hold per line
+    as spots to take from."""
     rows = await session.execute(
-        select(Reservation.order_line_id, Reservation.location_id, Location.code,
-               Reservation.lot, Reservation.quantity, StockLot.expiry,
-               StockLot.first_received_at)
+        select(Reservation, Location.code, StockLot.expiry, StockLot.first_received_at)
         .join(Location, Location.id == Reservation.location_id)
         .outerjoin(StockLot, (StockLot.product_id == Reservation.product_id)
                    & (StockLot.lot == Reservation.lot))
-        .where(Reservation.order_line_id.in_(line_ids), Reservation.quantity > 0)
+        .where(Reservation.order_line_id.in_(line_ids))
     )
+    held: dict[tuple[int, int, str], Reservation] = {}
     spots: dict[int, list[StockSpot]] = defaultdict(list)
-    for row in rows:
-        spots[row.order_line_id].append(StockSpot(
-            row.location_id, row.code, row.lot, row.quantity, row.expiry,
-            row.first_received_at if row.lot else None))
-    return spots
+    for row, code, expiry, first_received_at in rows:
+        held[(row.order_line_id, row.location_id, row.lot)] = row
+        if row.quantity > 0:
+            spots[row.order_line_id].append(StockSpot(
+                row.location_id, code, row.lot, row.quantity, expiry,
+                first_received_at if row.lot else None))
+    return held, spots
 
 
 async def release_lines(
@@ -343,9 +350,7 @@ async def release_lines(
     available is offered to waiting backorders by the allocator, in the same transaction."""
     releases = [(line, quantity) for line, quantity in releases if quantity > 0]
     line_ids = [line.id for line, _ in releases]
-    spots = await _reserved_spots(session, line_ids)
-    held = {(r.order_line_id, r.location_id, r.lot): r for r in await session.scalars(
-        select(Reservation).where(Reservation.order_line_id.in_(line_ids)))}
+    held, spots = await _reservations(session, line_ids)
     moves: list[Move] = []
     for line, quantity in releases:
         from_backorder, from_reserved = release_split(
@@ -369,10 +374,3 @@ async def release_lines(
     await session.flush()
     await post_moves(session, moves, PostingContext(DOCUMENT_TYPE, actor, order.number,
                                                     reason=reason))
-
-
-async def release_line(
-    session: AsyncSession, line: SalesOrderLine, order: SalesOrder, quantity: Decimal,
-    actor: Principal, reason: str,
-) -> None:
-    await release_lines(session, order, [(line, quantity)], actor, reason)

@@ -22,7 +22,6 @@ from server.inventory.models import Bucket, StockLedger
 from server.inventory.moves import Move, PostingContext
 from server.inventory.posting import post_moves
 from server.numbering import next_number
-from server.receiving.task_rules import plain
 from server.sales import pick_queries
 from server.sales.alerts import AlertKind, order_event, party_of, sales_alert
 from server.sales.models import (
@@ -46,6 +45,7 @@ from server.sales.pick_rules import (
 )
 from server.sales.picking import DOCUMENT_TYPE as PICK_LIST_DOCUMENT
 from server.sales.reserve import lock_stock
+from server.sales.rules import plain
 
 SHIPPERS = (Role.WAREHOUSE,)
 DOCUMENT_TYPE = "SH"

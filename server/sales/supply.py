@@ -84,13 +84,10 @@ async def expected_supply(
     return {product_id: expected for product_id, expected in found.items() if expected}
 
 
-async def with_supply(
-    session: AsyncSession, warehouse_id: int, shortages: Sequence[Shortage],
-    product_ids: Mapping[str, int],
+def with_expected(
+    shortages: Sequence[Shortage], supply: Mapping[int, Expected], product_ids: Mapping[str, int]
 ) -> list[Shortage]:
     """The shortages with when more is expected (``product_ids`` by sku)."""
-    supply = await expected_supply(session, warehouse_id,
-                                   sorted({product_ids[s.sku] for s in shortages}))
     found = []
     for shortage in shortages:
         expected = supply.get(product_ids[shortage.sku])
