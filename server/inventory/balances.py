@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db import upsert_insert
 from server.errors import DomainError
 from server.inventory.models import Bucket, StockCost, StockPosition, StockQuant
-from server.inventory.moves import PositionKey, QuantKey
+from server.inventory.moves import PositionKey, QuantKey, plain
 from server.inventory.valuation import ZERO, CostState
 
 Pair = tuple[int, int]  # product, warehouse
@@ -62,14 +62,19 @@ async def _ensure_rows(
             upsert_insert(session, table).values(list(rows)).on_conflict_do_nothing())
 
 
-async def lock_costs(session: AsyncSession, pairs: Sequence[Pair]) -> dict[Pair, LockedCost]:
-    """Lock each pair's cost row (creating it if new), bump its version, return its state."""
-    ordered = sorted(set(pairs))
+async def ensure_cost_rows(session: AsyncSession, pairs: Sequence[Pair]) -> None:
+    """Create the cost rows of pairs never stocked, so they can be locked like the others."""
     await _ensure_rows(session, StockCost.__table__, [
         {"product_id": p, "warehouse_id": w, "valued_quantity": ZERO, "value": ZERO,
          "average_cost": None, "version": 0}
-        for p, w in ordered
+        for p, w in pairs
     ])
+
+
+async def lock_costs(session: AsyncSession, pairs: Sequence[Pair]) -> dict[Pair, LockedCost]:
+    """Lock each pair's cost row (creating it if new), bump its version, return its state."""
+    ordered = sorted(set(pairs))
+    await ensure_cost_rows(session, ordered)
     locked: dict[Pair, LockedCost] = {}
     for product_id, warehouse_id in ordered:
         stmt = (
@@ -160,14 +165,10 @@ def _shortage(
 ) -> InsufficientStock:
     available = have if have is not None else ZERO
     return InsufficientStock(
-        f"not enough {names.skus[product_id]} {where}: {_plain(available)} there, "
-        f"{_plain(asked)} asked",
+        f"not enough {names.skus[product_id]} {where}: {plain(available)} there, "
+        f"{plain(asked)} asked",
         available=available, requested=asked,
     )
-
-
-def _plain(amount: Decimal) -> str:
-    return format(amount.normalize(), "f")
 
 
 async def bucket_levels(

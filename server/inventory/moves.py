@@ -54,6 +54,11 @@ class PostingContext:
     reason: str | None = None
 
 
+def plain(amount: Decimal) -> str:
+    """A quantity as people write it in a message: 3, not 3.0000; 12.5, not 12.5000."""
+    return format(amount.normalize(), "f")
+
+
 def amount_problem(amount: Decimal | None, field: str) -> Problem | None:
     """An amount the NUMERIC(18, 4) columns can hold exactly, or the problem with it."""
     if amount is None:

@@ -19,7 +19,7 @@ from server.db import Database, utcnow
 from server.errors import DomainError, InvalidInput
 from server.idempotency import run_once
 from server.inventory.models import Bucket
-from server.inventory.moves import Move, PostingContext
+from server.inventory.moves import Move, PostingContext, plain
 from server.inventory.posting import post_moves
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from server.receiving.models import (
@@ -34,7 +34,6 @@ from server.receiving.task_rules import (
     Decision,
     decision_problems,
     over_inspection_problem,
-    plain,
 )
 from server.receiving.tasks import lock_task, open_putaway_task, progress, tasks_by_ids
 

@@ -9,14 +9,9 @@ from decimal import Decimal
 from server.catalog.models import LocationType
 from server.errors import Problem
 from server.idempotency import key_problem
-from server.inventory.moves import MAX_LOT_LENGTH, amount_problem
+from server.inventory.moves import MAX_LOT_LENGTH, amount_problem, plain
 from server.inventory.rules import lot_of
 from server.receiving.models import InspectionResult
-
-
-def plain(quantity: Decimal) -> str:
-    """A quantity as people write it in a message: 3, not 3.0000."""
-    return format(quantity.normalize(), "f")
 
 
 @dataclass(frozen=True, slots=True)

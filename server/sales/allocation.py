@@ -20,11 +20,11 @@ from server.catalog.models import Product
 from server.inventory.balances import Pair
 from server.inventory.listeners import Increases, on_available_increase
 from server.inventory.models import Bucket, StockPosition
-from server.inventory.moves import PostingContext
+from server.inventory.moves import PostingContext, plain
 from server.sales.alerts import AlertKind, Party, party_of, sales_alert
 from server.sales.models import SalesOrder, SalesOrderLine, SalesOrderState
 from server.sales.reserve import LinePlan, apply_plans, load_pool
-from server.sales.rules import plain, waiting_order_key
+from server.sales.rules import waiting_order_key
 
 WAITING_STATES = (SalesOrderState.OPEN.value, SalesOrderState.PARTIALLY_SHIPPED.value)
 

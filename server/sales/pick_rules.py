@@ -9,9 +9,8 @@ from decimal import Decimal
 
 from server.errors import Problem
 from server.idempotency import key_problem
-from server.inventory.moves import MAX_LOT_LENGTH, amount_problem
+from server.inventory.moves import MAX_LOT_LENGTH, amount_problem, plain
 from server.inventory.rules import lot_of
-from server.receiving.task_rules import plain
 from server.sales.models import PickLineStatus, SalesOrderState
 
 ZERO = Decimal(0)

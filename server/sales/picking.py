@@ -23,7 +23,7 @@ from server.db import Database, utcnow
 from server.errors import DomainError, InvalidState, NotFound, Problem
 from server.idempotency import run_once
 from server.inventory.models import Bucket
-from server.inventory.moves import Move, PostingContext
+from server.inventory.moves import Move, PostingContext, plain
 from server.inventory.posting import post_moves
 from server.inventory.rules import lot_of
 from server.numbering import next_number
@@ -59,7 +59,6 @@ from server.sales.pick_rules import (
     to_pick,
 )
 from server.sales.reserve import backorder_line, lock_stock, reserve_for_line
-from server.sales.rules import plain
 
 RELEASERS = (Role.WAREHOUSE, Role.SALES)
 PICKERS = (Role.WAREHOUSE,)

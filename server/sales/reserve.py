@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal
 from server.catalog.models import Location, LocationType, Product
-from server.inventory.balances import Pair
+from server.inventory.balances import Pair, ensure_cost_rows
 from server.inventory.models import Bucket, StockCost, StockLot, StockQuant
 from server.inventory.moves import Move, PostingContext
 from server.inventory.posting import Posting, post_moves
@@ -66,11 +65,7 @@ async def lock_stock(session: AsyncSession, pairs: Iterable[Pair]) -> dict[Pair,
     ordered = sorted(set(pairs))
     if not ordered:
         return {}
-    module = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    await session.execute(module.insert(StockCost).values([
-        {"product_id": p, "warehouse_id": w, "valued_quantity": ZERO, "value": ZERO,
-         "average_cost": None, "version": 0} for p, w in ordered
-    ]).on_conflict_do_nothing())
+    await ensure_cost_rows(session, ordered)
     rows = await session.execute(
         select(StockCost.product_id, StockCost.warehouse_id, StockCost.average_cost)
         .where(tuple_(StockCost.product_id, StockCost.warehouse_id).in_(ordered))

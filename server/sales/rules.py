@@ -12,7 +12,7 @@ from decimal import Decimal
 from server.catalog.rules import code_problem, currency_problem, text_problem
 from server.errors import DomainError, Problem
 from server.idempotency import key_problem
-from server.inventory.moves import amount_problem
+from server.inventory.moves import amount_problem, plain
 from server.sales.models import ShortagePolicy
 
 ZERO = Decimal(0)
@@ -103,11 +103,6 @@ class StockSpot:
     quantity: Decimal
     expiry: date | None = None
     first_received_at: datetime | None = None  # None: the lot is not registered (or no lot)
-
-
-def plain(amount: Decimal) -> str:
-    """12.5000 → '12.5', 100 → '100'."""
-    return format(amount.normalize(), "f")
 
 
 def expected_text(on: date | None, quantity: Decimal | None) -> str:

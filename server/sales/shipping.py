@@ -19,7 +19,7 @@ from server.db import Database, utcnow
 from server.errors import InvalidState
 from server.idempotency import run_once
 from server.inventory.models import Bucket, StockLedger
-from server.inventory.moves import Move, PostingContext
+from server.inventory.moves import Move, PostingContext, plain
 from server.inventory.posting import post_moves
 from server.numbering import next_number
 from server.sales import pick_queries
@@ -45,7 +45,6 @@ from server.sales.pick_rules import (
 )
 from server.sales.picking import DOCUMENT_TYPE as PICK_LIST_DOCUMENT
 from server.sales.reserve import lock_stock
-from server.sales.rules import plain
 
 SHIPPERS = (Role.WAREHOUSE,)
 DOCUMENT_TYPE = "SH"
