@@ -205,3 +205,26 @@ class ShipmentLine(IdMixin, Base):
     quantity: Mapped[Decimal]
     unit_price: Mapped[Decimal] = mapped_column(Money)
     unit_cost: Mapped[Decimal] = mapped_column(Money)
+
+
+class HistorySource(StrEnum):
+    SHIPPED = "shipped"  # from this system's shipments, added to as they ship
+    IMPORTED = "imported"  # older history loaded from a file; a re-import replaces it
+
+
+class SalesHistory(Base):
+    """Quantity sold of one product from one warehouse to one region in one ISO week (keyed by
+    its Monday): the demand history planning forecasts from."""
+
+    __tablename__ = "sales_history"
+    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+                      _one_of("source", HistorySource))
+
+    product_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("product.id", ondelete="RESTRICT"), primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("warehouse.id", ondelete="RESTRICT"), primary_key=True)
+    week_start: Mapped[date] = mapped_column(primary_key=True)
+    region: Mapped[str] = mapped_column(String(100), primary_key=True, default="")
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    quantity: Mapped[Decimal]
