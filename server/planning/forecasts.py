@@ -24,7 +24,7 @@ from server.db import Database, upsert_insert, utcnow
 from server.errors import InvalidInput, NotFound, Problem
 from server.events import record_event
 from server.planning.models import Forecast
-from server.planning.weeks import week_label, week_start
+from server.weeks import week_label, week_start
 
 FORECASTERS = (Role.SALES, Role.PURCHASER, Role.PURCHASE_MANAGER)
 MAX_ENTRIES = 5_000

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from server.planning.weeks import monday_of, week_label, week_start, weeks_between
+from server.weeks import monday_of, week_label, week_start, weeks_between
 
 
 @pytest.mark.parametrize(("text", "monday"), [
