@@ -24,6 +24,7 @@ from server.inventory.posting import post_moves
 from server.numbering import next_number
 from server.sales import pick_queries
 from server.sales.alerts import AlertKind, order_event, party_of, sales_alert
+from server.sales.history import record_shipped
 from server.sales.models import (
     PickLineStatus,
     PickList,
@@ -108,6 +109,7 @@ async def confirm_shipment(
                 unit_price=order_line.unit_price, unit_cost=entry.unit_cost))
             order_line.picked_quantity -= stock.quantity
             order_line.shipped_quantity += stock.quantity
+        await record_shipped(session, orders, order_lines, picked, shipment.shipped_at.date())
         pick_list.state = PickListState.SHIPPED.value
         pick_list.version += 1
         await session.flush()
