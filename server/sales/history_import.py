@@ -297,8 +297,8 @@ async def _ids_by_code(
     found: dict[str, int] = {}
     for offset in range(0, len(ordered), _CODES_PER_QUERY):
         chunk = ordered[offset:offset + _CODES_PER_QUERY]
-        found.update((await session.execute(
-            select(code_column, id_column).where(code_column.in_(chunk)))).tuples())
+        found.update((code, id_) for code, id_ in await session.execute(
+            select(code_column, id_column).where(code_column.in_(chunk))))
     return found
 
 
