@@ -14,7 +14,7 @@ from server.db import Database, utcnow
 from server.errors import Forbidden
 from server.sales import orders
 from server.sales.history_import import (
-    ROWS_PER_STATEMENT,
+    ROWS_PER_BATCH,
     HistoryFileRejected,
     ImportSummary,
     import_sales_history,
@@ -137,18 +137,18 @@ async def test_only_purchase_managers_and_admins_import(db: Database, world: Wor
     assert await history(db) == {}
 
 
-async def test_a_file_larger_than_one_statement_is_written_in_chunks(
+async def test_a_file_larger_than_one_batch_is_written_batch_by_batch(
     db: Database, world: World
 ) -> None:
     first = date(2000, 1, 3)
-    count = ROWS_PER_STATEMENT * 2 + 7
+    count = ROWS_PER_BATCH * 2 + 7
     rows = [f"{monday_of(first + timedelta(weeks=n // 3))},P{1 + n % 3},WH1,R,{n}"
             for n in range(count)]
     written: list[int] = []
     summary = await import_sales_history(db, world.admin, csv_file(*rows),
                                          on_progress=written.append)
     assert (summary.rows, summary.products, summary.first_week) == (count, 3, "2000-W01")
-    assert written == [ROWS_PER_STATEMENT, ROWS_PER_STATEMENT, 7]
+    assert written == [ROWS_PER_BATCH, ROWS_PER_BATCH, 7]
     found = await history(db)
     assert len(found) == count
     assert sum(found.values()) == sum(range(count))
