@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from server.changes import settle_changes
 from server.errors import Conflict
 
 NAMING_CONVENTION = {
@@ -160,11 +161,13 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One use case's unit of work: commit on success, roll back on any exception.
 
-        A constraint that a concurrent transaction won (a unique code taken between our check
-        and our insert) surfaces as CONFLICT rather than as a crash."""
+        Before committing, the reactions to the stock and demand it changed run in it
+        (``server.changes``). A constraint that a concurrent transaction won (a unique code
+        taken between our check and our insert) surfaces as CONFLICT rather than as a crash."""
         try:
             async with self._write_sessions() as session, session.begin():
                 yield session
+                await settle_changes(session)
         except IntegrityError as error:
             raise Conflict(
                 "the change collides with data written at the same time; reload and try again"

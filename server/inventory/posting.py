@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Location, Product, Warehouse
 from server.catalog.rules import raise_problems
+from server.changes import mark_changed
 from server.db import utcnow
 from server.errors import InvalidInput, Problem
 from server.events import record_event
@@ -124,6 +125,7 @@ async def post_moves(
                 change, names, context, posted_at, lines.pop() if len(lines) == 1 else None
             ),
         )
+    mark_changed(session, pairs)
     increases = [(p, w) for (p, w, b), d in positions.items() if b is Bucket.AVAILABLE and d > 0]
     if increases:
         await available_increased(session, increases, context)

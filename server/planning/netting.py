@@ -6,16 +6,19 @@ Time. Day `today` is the first day of the coverage horizon, which runs `horizon_
 period. Weeks are ISO weeks keyed by their Monday; a week absent from the forecast counts as zero
 (the caller fills gaps with its statistical baseline before calling).
 
-Demand. Per week, demand = max(forecast, open orders due that week): open sales orders consume
-the forecast of their week instead of being added on top, so an order the forecast already
-predicted is not counted twice, and orders beyond the forecast still count in full. A week
-partly inside the horizon counts pro rata: demand × (days of that week inside the horizon) / 7.
+Demand. Open sales orders consume the forecast of the week they are due in instead of being
+added on top: per week, the forecast still to come is max(forecast − open orders due that week,
+0). The orders themselves are counted once, where they already are: the part reserved for them
+has left both sides (see Net), the part waiting for stock is ``backordered``. So an order the
+forecast predicted is not counted twice, and an order beyond the forecast still counts in full.
+A week partly inside the horizon counts pro rata: demand × (days of that week inside it) / 7.
 
 Net. `net = safety_stock + forecast_in_horizon + backordered − (available + pending_qc +
-in_transit + on_order)`, the source document's formula. Reserved stock and the order lines it is
-reserved for leave both sides, so neither is an input. Demand is carried in sevenths of a week,
-so pro rata needs a single division, at the end; output quantities are rounded half up to 4
-places, the database's quantity precision.
+in_transit + on_order)`, the source document's formula, with purchase order lines still in
+draft or awaiting approval added to supply as ``draft_orders``. Reserved stock and the order
+lines it is reserved for leave both sides, so neither is an input. Demand is carried in
+sevenths of a week, so pro rata needs a single division, at the end; output quantities are
+rounded half up to 4 places, the database's quantity precision.
 
 When. Projected stock starts at supply − backordered (in transit and on order count as if on
 hand: no arrival dates are known here) and falls by the day's share of its week's demand. The need
@@ -74,9 +77,14 @@ class Supply:
     pending_qc: Decimal = Decimal(0)
     in_transit: Decimal = Decimal(0)
     on_order: Decimal = Decimal(0)
+    # Lines of purchase orders still in draft or awaiting approval (a converted suggestion, a
+    # make-to-order requisition): not yet on order, but counting them keeps a need that a
+    # buyer already turned into a PO from being suggested again.
+    draft_orders: Decimal = Decimal(0)
 
     def total(self) -> Decimal:
-        return self.available + self.pending_qc + self.in_transit + self.on_order
+        return (self.available + self.pending_qc + self.in_transit + self.on_order
+                + self.draft_orders)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +132,10 @@ def week_start(day: date) -> date:
 def weekly_demand(
     forecast: Mapping[date, Decimal], open_orders: Mapping[date, Decimal]
 ) -> dict[date, Decimal]:
-    """Per week, the larger of the forecast and the open orders due that week."""
-    weeks = set(forecast) | set(open_orders)
+    """Per week, the forecast not yet consumed by the open orders due that week."""
     return {
-        week: max(forecast.get(week, Decimal(0)), open_orders.get(week, Decimal(0)))
-        for week in sorted(weeks)
+        week: max(quantity - open_orders.get(week, ZERO), ZERO)
+        for week, quantity in sorted(forecast.items())
     }
 
 
@@ -236,7 +243,7 @@ def input_problems(inputs: NettingInput) -> list[Problem]:
     check(inputs.safety_stock, "safetyStock")
     check(inputs.backordered, "backordered")
     check(inputs.review_period_days, "reviewPeriodDays")
-    for bucket in ("available", "pending_qc", "in_transit", "on_order"):
+    for bucket in ("available", "pending_qc", "in_transit", "on_order", "draft_orders"):
         check(getattr(inputs.supply, bucket), f"supply.{bucket}")
     for field, weeks in (
         ("weeklyForecast", inputs.weekly_forecast),
@@ -298,8 +305,9 @@ def net_requirement(inputs: NettingInput) -> NettingResult:
         Term("pending_qc", supply.pending_qc),
         Term("in_transit", supply.in_transit),
         Term("on_order", supply.on_order),
+        Term("draft_orders", supply.draft_orders, "draft or unapproved purchase order lines"),
         Term("net", net, "safety_stock + forecast_in_horizon + backordered − "
-             "(available + pending_qc + in_transit + on_order)"),
+             "(available + pending_qc + in_transit + on_order + draft_orders)"),
         Term("quantity", quantity, _rounding_note(net, quantity, supplier)),
         Term("supplier", supplier.code, f"{rule.value}: {why}"),
     )
@@ -323,7 +331,7 @@ def _forecast_note(today: date, days: int, inputs: NettingInput) -> str:
     for week, _, inside in _week_segments(today, days):
         forecast = inputs.weekly_forecast.get(week, Decimal(0))
         orders = inputs.open_orders_by_week.get(week, Decimal(0))
-        source = f"open orders {orders} > forecast {forecast}" if orders > forecast else (
+        source = f"forecast {forecast} − open orders {orders}" if orders else (
             f"forecast {forecast}"
         )
         parts.append(f"week {week}: {source} × {inside}/7")

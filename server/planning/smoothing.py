@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SEASON_WEEKS = 52
-_ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
-_BETAS = (0.05, 0.1, 0.2)
-_PHIS = (0.98, 0.95, 0.9, 0.85)
-_CROSTON_ALPHAS = (0.05, 0.1, 0.15, 0.2, 0.3)
-_TREND_START_WEEKS = 4
+ALPHAS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
+BETAS = (0.05, 0.1, 0.2)
+PHIS = (0.98, 0.95, 0.9, 0.85)
+CROSTON_ALPHAS = (0.05, 0.1, 0.15, 0.2, 0.3)
+TREND_START_WEEKS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ def holt_damped(series: Sequence[float], horizon: int, ignored: frozenset[int]) 
         level = series[-1] if series else 0.0
         return Fit((max(level, 0.0),) * horizon, (), {"level": level, "trend": 0.0})
     best: tuple[float, tuple[float, float, float], _HoltState] | None = None
-    for phi, alpha, beta in itertools.product(_PHIS, _ALPHAS, _BETAS):
+    for phi, alpha, beta in itertools.product(PHIS, ALPHAS, BETAS):
         state = _holt_pass(series, alpha, beta, phi, ignored)
         squared = sum(error * error for _, error in state[2])
         if best is None or squared < best[0] - 1e-9:
@@ -59,7 +59,7 @@ _HoltState = tuple[float, float, list[tuple[int, float]]]  # level, trend, one-s
 def _holt_pass(
     series: Sequence[float], alpha: float, beta: float, phi: float, ignored: frozenset[int]
 ) -> _HoltState:
-    start = min(_TREND_START_WEEKS, len(series) - 1)
+    start = min(TREND_START_WEEKS, len(series) - 1)
     level, trend = series[0], (series[start] - series[0]) / start
     errors: list[tuple[int, float]] = []
     for week in range(1, len(series)):
@@ -80,7 +80,7 @@ def croston_sba(series: Sequence[float], horizon: int, ignored: frozenset[int]) 
     if not demand_weeks:
         return Fit((0.0,) * horizon, (), {"size": 0.0, "interval": 0.0})
     best: tuple[float, float, float, float, list[tuple[int, float]]] | None = None
-    for alpha in _CROSTON_ALPHAS:
+    for alpha in CROSTON_ALPHAS:
         size, interval, errors = _croston_pass(series, alpha, demand_weeks[0], ignored)
         squared = sum(error * error for _, error in errors)
         if best is None or squared < best[0] - 1e-9:

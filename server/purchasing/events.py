@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal
+from server.changes import mark_changed
 from server.events import record_event
-from server.purchasing.models import PurchaseOrder
+from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
 
 TOPIC = "purchase_order"
 
@@ -25,3 +27,7 @@ async def order_event(
                  "sentToSupplier": int(order.sent_at is not None),
                  "actor": actor.username, **details},
     )
+    # Every change of an order's state or lines changes what is coming for its products.
+    products = await session.scalars(
+        select(PurchaseOrderLine.product_id).where(PurchaseOrderLine.order_id == order.id))
+    mark_changed(session, ((product_id, order.warehouse_id) for product_id in products))

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role, User
 from server.catalog.models import Customer
+from server.changes import mark_changed
 from server.db import Database
 from server.errors import NotFound
 from server.event_hub import EventHub
@@ -21,7 +22,7 @@ from server.event_log import EventFilter, Position, StoredEvent
 from server.event_stream import follow
 from server.events import record_event
 from server.inventory.valuation import round4
-from server.sales.models import SalesOrder
+from server.sales.models import SalesOrder, SalesOrderLine
 
 ALERT_TOPIC = "sales_alert"
 ORDER_TOPIC = "sales_order"
@@ -72,6 +73,10 @@ async def sales_alert(
 
 async def order_event(session: AsyncSession, order: SalesOrder, kind: str) -> None:
     """SO_CREATED, SO_UPDATED, SO_CANCELLED, SO_PICKED, SO_SHIPPED."""
+    # Every change of an order changes the demand (backorders, open orders) for its products.
+    products = await session.scalars(
+        select(SalesOrderLine.product_id).where(SalesOrderLine.order_id == order.id))
+    mark_changed(session, ((product_id, order.warehouse_id) for product_id in products))
     await record_event(
         session, topic=ORDER_TOPIC, kind=kind, warehouse_id=order.warehouse_id,
         document_type=DOCUMENT_TYPE, document_number=order.number,

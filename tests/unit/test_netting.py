@@ -66,26 +66,35 @@ def test_the_source_formula_term_by_term() -> None:
     assert terms(result) == {
         "horizon_days": 14, "safety_stock": D(20), "forecast_in_horizon": D(70),
         "backordered": D(5), "available": D(10), "pending_qc": D(3), "in_transit": D(2),
-        "on_order": D(5), "net": D(75), "quantity": D(75), "supplier": "S1",
+        "on_order": D(5), "draft_orders": D(0), "net": D(75), "quantity": D(75),
+        "supplier": "S1",
     }
 
 
 def test_open_orders_consume_the_forecast_of_their_week() -> None:
-    # Week 1: orders 50 exceed forecast 30 → 50; week 2: orders 10 within forecast 40 → 40.
+    # Week 1: orders 50 use up forecast 30 → 0 to come; week 2: orders 10 of forecast 40 → 30.
+    # The 60 ordered are backordered (nothing in stock): net = 30 + 60 = 90, not 70 + 60.
     forecast = {MONDAY: D(30), NEXT_MONDAY: D(40)}
     orders = {MONDAY: D(50), NEXT_MONDAY: D(10)}
-    assert weekly_demand(forecast, orders) == {MONDAY: D(50), NEXT_MONDAY: D(40)}
-    result = plan(forecast={MONDAY: "30", NEXT_MONDAY: "40"},
+    assert weekly_demand(forecast, orders) == {MONDAY: D(0), NEXT_MONDAY: D(30)}
+    result = plan(forecast={MONDAY: "30", NEXT_MONDAY: "40"}, backordered="60",
                   orders={MONDAY: "50", NEXT_MONDAY: "10"})
-    assert terms(result)["forecast_in_horizon"] == D(90)
+    assert terms(result)["forecast_in_horizon"] == D(30)
     assert result.net == D(90)
     note = next(t.note for t in result.explanation if t.term == "forecast_in_horizon")
-    assert "open orders 50 > forecast 30" in note
+    assert "forecast 30 − open orders 50" in note
 
 
-def test_orders_without_a_forecast_still_count_and_missing_weeks_count_zero() -> None:
-    result = plan(orders={NEXT_MONDAY: "14"})
-    assert terms(result)["forecast_in_horizon"] == D(14)
+def test_orders_reserved_from_stock_consume_forecast_and_leave_both_sides() -> None:
+    # 14 ordered next week and reserved: not in available, not backordered; forecast 20 → 6.
+    result = plan(forecast={NEXT_MONDAY: "20"}, orders={NEXT_MONDAY: "14"})
+    assert terms(result)["forecast_in_horizon"] == D(6)
+
+
+def test_orders_without_a_forecast_count_once_and_missing_weeks_count_zero() -> None:
+    result = plan(orders={NEXT_MONDAY: "14"}, backordered="14")
+    assert terms(result)["forecast_in_horizon"] == D(0)
+    assert result.net == D(14)
 
 
 def test_partial_weeks_count_pro_rata_by_days_inside_the_horizon() -> None:

@@ -1,0 +1,127 @@
+"""Planning runs: the whole book (``plan_all``: ``caixiao plan``, ``recomputeSuggestions``) and
+the live recompute of the product × warehouse pairs a transaction changed (``recompute_pairs``,
+run by ``server.changes`` just before any transaction that touched stock or demand commits).
+
+Both read with ``server.planning.inputs``, fit the baseline for every pair with history at once
+(``server.planning.baseline``), plan each pair (``server.planning.plan``) and write the result
+with ``server.planning.suggestion_store``: open suggestions updated in place, opened, or closed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import Principal, Role
+from server.catalog.models import Warehouse
+from server.changes import Pair, on_pairs_changed
+from server.db import Database, utcnow
+from server.errors import NotFound
+from server.planning.baseline import Baseline, baselines
+from server.planning.forecast import LeadTime
+from server.planning.inputs import Window, all_pairs, load_facts, load_policy
+from server.planning.plan import (
+    PairFacts,
+    PlannedSuggestion,
+    Policy,
+    first_candidate,
+    horizon_weeks,
+    plan_pair,
+)
+from server.planning.rule_store import rules_for_engine
+from server.planning.rules import Rule
+from server.planning.suggestion_store import store_plans
+
+PLANNERS = (Role.PURCHASER, Role.PURCHASE_MANAGER, Role.ADMIN)
+# The longest horizon read for forecasts: lead times beyond half a year are cut to it.
+MAX_FORECAST_WEEKS = 26
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    pairs: int
+    open_suggestions: int
+    urgent: int
+    seconds: float
+
+
+def plan_facts(
+    facts: Sequence[PairFacts], rules: Sequence[Rule], policy: Policy, today: date,
+    progress: Progress | None = None,
+) -> dict[Pair, PlannedSuggestion | None]:
+    """Plan every pair of ``facts`` (pure: what ``plan_all`` and the live recompute share)."""
+    with_history = [f for f in facts if f.history]
+    weeks = min(max((horizon_weeks(f.suppliers, policy, today) for f in facts), default=1),
+                MAX_FORECAST_WEEKS)
+    fitted = baselines(
+        [f.history for f in with_history], weeks,
+        [_lead_time(f, policy) for f in with_history], policy.service_level)
+    baseline_of: dict[Pair, Baseline] = {
+        (f.product_id, f.warehouse_id): b for f, b in zip(with_history, fitted, strict=True)}
+    plans: dict[Pair, PlannedSuggestion | None] = {}
+    for done, fact in enumerate(facts, start=1):
+        pair = (fact.product_id, fact.warehouse_id)
+        plans[pair] = plan_pair(fact, baseline_of.get(pair), rules, policy, today)
+        if progress is not None and done % 1000 == 0:
+            progress(done, len(facts))
+    if progress is not None:
+        progress(len(facts), len(facts))
+    return plans
+
+
+async def recompute_pairs(session: AsyncSession, pairs: Collection[Pair]) -> None:
+    """Recompute the open suggestions of ``pairs`` in the caller's transaction."""
+    if not pairs:
+        return
+    policy = await load_policy(session)
+    today = utcnow().date()
+    window = Window.of(today, policy, MAX_FORECAST_WEEKS)
+    facts = await load_facts(session, pairs, window, everything=False)
+    rules = await rules_for_engine(session)
+    plans = plan_facts(facts, rules, policy, today)
+    await store_plans(session, plans, pairs, full=False)
+
+
+async def plan_all(
+    db: Database, principal: Principal, *, warehouse_code: str | None = None,
+    progress: Progress | None = None,
+) -> PlanSummary:
+    """Recompute every pair (of one warehouse, if given) in one transaction."""
+    principal.require(*PLANNERS)
+    started = time.perf_counter()
+    async with db.transaction() as session:
+        warehouse_id = None
+        if warehouse_code is not None:
+            warehouse_id = await session.scalar(
+                select(Warehouse.id).where(Warehouse.code == warehouse_code))
+            if warehouse_id is None:
+                raise NotFound(f"no warehouse with code {warehouse_code!r}",
+                               field="warehouseCode")
+        policy = await load_policy(session)
+        today = utcnow().date()
+        window = Window.of(today, policy, MAX_FORECAST_WEEKS)
+        pairs = await all_pairs(session, window, warehouse_id)
+        facts = await load_facts(session, pairs, window, everything=True)
+        rules = await rules_for_engine(session)
+        plans = plan_facts(facts, rules, policy, today, progress)
+        await store_plans(session, plans, pairs, full=True)
+    opened = [plan for plan in plans.values() if plan is not None]
+    return PlanSummary(len(pairs), len(opened), sum(plan.urgent for plan in opened),
+                       time.perf_counter() - started)
+
+
+def _lead_time(facts: PairFacts, policy: Policy) -> LeadTime:
+    """The protection interval the baseline's safety stock covers: the first candidate
+    supplier's lead time (preferred, else cheapest) plus the review period, in weeks."""
+    active = [option for option in facts.suppliers if option.terms.active]
+    lead_days = first_candidate(active).terms.lead_time_days if active else 0
+    return LeadTime(lead_days / 7, 0.0, policy.review_period_days / 7)
+
+
+on_pairs_changed(recompute_pairs)

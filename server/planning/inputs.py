@@ -1,0 +1,225 @@
+"""Everything a planning run reads, in a few set-based queries: the pairs to plan and, per
+product × warehouse, the facts ``server.planning.plan`` needs. Loads plain tuples (no ORM
+objects), so 100,000 pairs load in seconds.
+
+Which pairs: every active product × active warehouse with any stock position, sales history in
+the window, a forecast from this week on, a draft purchase order line, or an open suggestion (so
+a need that went away closes its suggestion).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.catalog.models import Product, Supplier, SupplierItem, Warehouse
+from server.inventory.models import Bucket, StockPosition
+from server.planning.models import Forecast as ForecastRow
+from server.planning.models import PlanningPolicy, ReplenishmentSuggestion, SuggestionStatus
+from server.planning.netting import SupplierTerms, Supply, week_start
+from server.planning.plan import PairFacts, Policy, SupplierOption
+from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from server.purchasing.states import PoState
+from server.sales.models import SalesHistory, SalesOrder, SalesOrderLine, SalesOrderState
+
+Pair = tuple[int, int]
+ZERO = Decimal(0)
+DRAFT_STATES = (PoState.DRAFT.value, PoState.PENDING_APPROVAL.value)
+OPEN_ORDER_STATES = (SalesOrderState.OPEN.value, SalesOrderState.PARTIALLY_SHIPPED.value)
+SUPPLY_BUCKETS = (Bucket.AVAILABLE, Bucket.PENDING_QC, Bucket.IN_TRANSIT, Bucket.ON_ORDER,
+                  Bucket.BACKORDERED)
+# Pairs per IN (...) list when planning a given set of pairs.
+_PAIRS_PER_QUERY = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The weeks a run reads: history up to last week, forecasts from this week on."""
+
+    today: date
+    history_from: date
+    this_week: date
+    forecast_to: date
+
+    @classmethod
+    def of(cls, today: date, policy: Policy, forecast_weeks: int) -> Window:
+        this_week = week_start(today)
+        return cls(today, this_week - timedelta(weeks=policy.history_weeks), this_week,
+                   this_week + timedelta(weeks=forecast_weeks))
+
+
+async def load_policy(session: AsyncSession) -> Policy:
+    row = await session.get(PlanningPolicy, 1)
+    if row is None:
+        return Policy()
+    return Policy(row.review_period_days, float(row.service_level), row.history_weeks)
+
+
+async def all_pairs(session: AsyncSession, window: Window,
+                    warehouse_id: int | None = None) -> set[Pair]:
+    sources: list[Select[Any]] = [
+        select(StockPosition.product_id, StockPosition.warehouse_id).distinct(),
+        select(SalesHistory.product_id, SalesHistory.warehouse_id).distinct()
+        .where(SalesHistory.week_start >= window.history_from),
+        select(ForecastRow.product_id, ForecastRow.warehouse_id).distinct()
+        .where(ForecastRow.week_start >= window.this_week),
+        select(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id).distinct()
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(PurchaseOrder.state.in_(DRAFT_STATES)),
+        select(ReplenishmentSuggestion.product_id, ReplenishmentSuggestion.warehouse_id)
+        .where(ReplenishmentSuggestion.status == SuggestionStatus.OPEN.value),
+    ]
+    pairs: set[Pair] = set()
+    for query in sources:
+        pairs.update((p, w) for p, w in await session.execute(query))
+    active_products = set(await session.scalars(select(Product.id).where(Product.active)))
+    active_warehouses = set(await session.scalars(
+        select(Warehouse.id).where(Warehouse.active)))
+    return {(p, w) for p, w in pairs if p in active_products and w in active_warehouses
+            and (warehouse_id is None or w == warehouse_id)}
+
+
+async def load_facts(
+    session: AsyncSession, pairs: Collection[Pair], window: Window, *, everything: bool
+) -> list[PairFacts]:
+    """Facts of ``pairs``; ``everything`` says they are most pairs, so whole tables are read
+    instead of filtering by pair."""
+    if not pairs:
+        return []
+    wanted = set(pairs)
+    product_ids = {p for p, _ in wanted}
+
+    async def rows(query: Select[Any], product: Any, warehouse: Any) -> list[Any]:
+        if everything:
+            return list(await session.execute(query))
+        found: list[Any] = []
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), _PAIRS_PER_QUERY):
+            chunk = ordered[start:start + _PAIRS_PER_QUERY]
+            found.extend(await session.execute(
+                query.where(tuple_(product, warehouse).in_(chunk))))
+        return found
+
+    products = {
+        row.id: row for row in await session.execute(
+            select(Product.id, Product.sku, Product.category, Product.tags,
+                   Product.safety_stock)
+            .where(True if everything else Product.id.in_(product_ids)))
+    }
+    warehouses = dict((await session.execute(select(Warehouse.id, Warehouse.code))).all())
+    suppliers = await _suppliers(session, None if everything else product_ids)
+
+    supply: dict[Pair, dict[str, Decimal]] = defaultdict(dict)
+    for product_id, warehouse_id, bucket, quantity in await rows(
+        select(StockPosition.product_id, StockPosition.warehouse_id, StockPosition.bucket,
+               StockPosition.quantity).where(StockPosition.bucket.in_(SUPPLY_BUCKETS)),
+        StockPosition.product_id, StockPosition.warehouse_id,
+    ):
+        supply[(product_id, warehouse_id)][bucket] = quantity
+    drafts: dict[Pair, Decimal] = {
+        (p, w): quantity for p, w, quantity in await rows(
+            select(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id,
+                   func.sum(PurchaseOrderLine.quantity))
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+            .where(PurchaseOrder.state.in_(DRAFT_STATES))
+            .group_by(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id),
+            PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id)
+    }
+    orders: dict[Pair, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for product_id, warehouse_id, due, ordered_on, quantity in await rows(
+        select(SalesOrderLine.product_id, SalesOrder.warehouse_id, SalesOrderLine.requested_date,
+               SalesOrder.created_at,
+               SalesOrderLine.reserved_quantity + SalesOrderLine.backordered_quantity
+               + SalesOrderLine.picked_quantity)
+        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+        .where(SalesOrder.state.in_(OPEN_ORDER_STATES)),
+        SalesOrderLine.product_id, SalesOrder.warehouse_id,
+    ):
+        if quantity > 0:
+            # Orders due before this week (late) consume this week's forecast.
+            week = max(week_start(due or ordered_on.date()), window.this_week)
+            orders[(product_id, warehouse_id)][week] += quantity
+    forecasts: dict[Pair, dict[date, Decimal]] = defaultdict(dict)
+    for product_id, warehouse_id, week, quantity in await rows(
+        select(ForecastRow.product_id, ForecastRow.warehouse_id, ForecastRow.week_start,
+               ForecastRow.quantity)
+        .where(ForecastRow.week_start >= window.this_week,
+               ForecastRow.week_start < window.forecast_to),
+        ForecastRow.product_id, ForecastRow.warehouse_id,
+    ):
+        forecasts[(product_id, warehouse_id)][week] = quantity
+    history = await _history(window, rows)
+
+    facts = []
+    for pair in sorted(wanted):
+        product = products.get(pair[0])
+        if product is None:
+            continue
+        buckets = supply.get(pair, {})
+        facts.append(PairFacts(
+            product_id=pair[0], warehouse_id=pair[1], sku=product.sku,
+            warehouse_code=warehouses[pair[1]], category=product.category or "",
+            tags=tuple(product.tags or ()), product_safety_stock=product.safety_stock,
+            history=history.get(pair, ()), entered_forecast=forecasts.get(pair, {}),
+            orders_by_week=dict(orders.get(pair, {})),
+            supply=Supply(
+                available=buckets.get(Bucket.AVAILABLE, ZERO),
+                pending_qc=buckets.get(Bucket.PENDING_QC, ZERO),
+                in_transit=buckets.get(Bucket.IN_TRANSIT, ZERO),
+                on_order=buckets.get(Bucket.ON_ORDER, ZERO),
+                draft_orders=drafts.get(pair, ZERO)),
+            backordered=buckets.get(Bucket.BACKORDERED, ZERO),
+            suppliers=suppliers.get(pair[0], ()),
+        ))
+    return facts
+
+
+async def _suppliers(
+    session: AsyncSession, product_ids: Iterable[int] | None
+) -> dict[int, tuple[SupplierOption, ...]]:
+    query = (
+        select(SupplierItem.product_id, SupplierItem.supplier_id, Supplier.code,
+               SupplierItem.price, SupplierItem.currency, SupplierItem.lead_time_days,
+               SupplierItem.moq, SupplierItem.pack_multiple, SupplierItem.preferred)
+        .join(Supplier, Supplier.id == SupplierItem.supplier_id)
+        .where(SupplierItem.active, Supplier.active)
+    )
+    if product_ids is not None:
+        query = query.where(SupplierItem.product_id.in_(list(product_ids)))
+    options: dict[int, list[SupplierOption]] = defaultdict(list)
+    for row in await session.execute(query):
+        options[row.product_id].append(SupplierOption(
+            SupplierTerms(row.code, row.price, row.lead_time_days, row.moq, row.pack_multiple,
+                          row.preferred), row.supplier_id, row.currency))
+    return {product: tuple(found) for product, found in options.items()}
+
+
+async def _history(window: Window, rows: Any) -> dict[Pair, tuple[float, ...]]:
+    """Weekly sales per pair from its first week with sales in the window up to last week, all
+    regions and sources added; weeks without sales are zero."""
+    weekly: dict[Pair, dict[date, float]] = defaultdict(dict)
+    for product_id, warehouse_id, week, quantity in await rows(
+        select(SalesHistory.product_id, SalesHistory.warehouse_id, SalesHistory.week_start,
+               func.sum(SalesHistory.quantity))
+        .where(and_(SalesHistory.week_start >= window.history_from,
+                    SalesHistory.week_start < window.this_week))
+        .group_by(SalesHistory.product_id, SalesHistory.warehouse_id, SalesHistory.week_start),
+        SalesHistory.product_id, SalesHistory.warehouse_id,
+    ):
+        weekly[(product_id, warehouse_id)][week] = float(quantity)
+    history: dict[Pair, tuple[float, ...]] = {}
+    for pair, weeks in weekly.items():
+        selling = [week for week, quantity in weeks.items() if quantity > 0]
+        if not selling:
+            continue
+        first = min(selling)
+        count = (window.this_week - first).days // 7
+        history[pair] = tuple(weeks.get(first + timedelta(weeks=i), 0.0) for i in range(count))
+    return history

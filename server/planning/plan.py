@@ -1,0 +1,225 @@
+"""Plan one product × warehouse: rules, forecast, netting → a suggestion or nothing. Pure: plain
+data in, plain data out, so a simulation can call it day by day.
+
+Inputs per pair (``PairFacts``): weekly sales history, forecasts entered by sales, open orders by
+the week they are due, backordered quantity, supply, the product's own safety stock and its
+suppliers' terms. The statistical baseline (``server.planning.baseline``) fills the weeks sales
+did not forecast and sizes a safety stock from the forecast error; the safety stock used is the
+larger of that and the product's own.
+
+Rules (``server.planning.rules``) then change the planning parameters, and the changes carry into
+netting like this:
+- safety stock: used as is;
+- forecast: the parameter is the average weekly forecast over the coverage horizon; every
+  week's forecast is scaled by after ÷ before (set from zero: every week becomes the value);
+- lead time: the parameter starts at the first candidate supplier's lead time (preferred first,
+  then cheapest); every supplier's lead time moves by the same number of days (rounded up);
+- minimum order quantity: starts at that supplier's MOQ; each supplier orders at least the
+  rule's result, or its own MOQ if that is larger.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from server.errors import DomainError
+from server.planning.baseline import Baseline
+from server.planning.metrics import ProductFacts, product_metrics
+from server.planning.netting import (
+    QUANTITY_PLACES,
+    NettingInput,
+    SupplierTerms,
+    Supply,
+    net_requirement,
+    week_start,
+)
+from server.planning.rules import PlanningParameters, Rule, RuleOutcome, apply_rules
+from server.weeks import week_label
+
+DAYS_PER_WEEK = 7
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierOption:
+    terms: SupplierTerms
+    supplier_id: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairFacts:
+    product_id: int
+    warehouse_id: int
+    sku: str
+    warehouse_code: str
+    category: str
+    tags: tuple[str, ...]
+    product_safety_stock: Decimal
+    history: tuple[float, ...]  # weekly sales up to last week, oldest → newest
+    entered_forecast: Mapping[date, Decimal]  # week Monday → quantity
+    orders_by_week: Mapping[date, Decimal]  # open order quantity due that week
+    supply: Supply
+    backordered: Decimal
+    suppliers: tuple[SupplierOption, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    review_period_days: int = 7
+    service_level: float = 0.95
+    history_weeks: int = 104
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSuggestion:
+    quantity: Decimal
+    supplier_id: int
+    unit_price: Decimal
+    currency: str
+    order_date: date
+    need_date: date | None
+    urgent: bool
+    explanation: dict[str, Any]
+
+
+def horizon_weeks(suppliers: Sequence[SupplierOption], policy: Policy, today: date) -> int:
+    """Weeks from this week's Monday that cover the longest horizon any supplier could need."""
+    longest = max((s.terms.lead_time_days for s in suppliers), default=0)
+    days = today.weekday() + longest + policy.review_period_days
+    return max(math.ceil(days / DAYS_PER_WEEK), 1)
+
+
+def first_candidate(options: Sequence[SupplierOption]) -> SupplierOption:
+    """The supplier rules' lead time and MOQ start from: the preferred one, else the cheapest."""
+    return min(options, key=lambda o: (not o.terms.preferred, o.terms.unit_price, o.terms.code))
+
+
+def plan_pair(
+    facts: PairFacts, baseline: Baseline | None, rules: Sequence[Rule], policy: Policy,
+    today: date,
+) -> PlannedSuggestion | None:
+    """The suggestion for one pair, or None when nothing is to be ordered (or nobody sells it)."""
+    active = tuple(option for option in facts.suppliers if option.terms.active)
+    if not active:
+        return None
+    first = first_candidate(active)
+    weeks = horizon_weeks(active, policy, today)
+    monday = week_start(today)
+    forecast, sources = _weekly_forecast(facts, baseline, monday, weeks)
+    statistical = Decimal(str(round(baseline.safety_stock, 4))) if baseline else ZERO
+    parameters = PlanningParameters(
+        safety_stock=max(facts.product_safety_stock, statistical),
+        forecast=_average(forecast),
+        lead_time_days=Decimal(first.terms.lead_time_days),
+        min_order_quantity=first.terms.moq,
+    )
+    outcome = _apply(rules, facts, parameters, today)
+    forecast = _scaled(forecast, parameters.forecast, outcome.parameters.forecast)
+    suppliers = _adjusted_terms(active, parameters, outcome.parameters)
+    try:
+        result = net_requirement(NettingInput(
+            today=today, safety_stock=outcome.parameters.safety_stock, weekly_forecast=forecast,
+            supply=facts.supply, backordered=facts.backordered,
+            open_orders_by_week=facts.orders_by_week, suppliers=suppliers,
+            review_period_days=policy.review_period_days,
+        ))
+    except DomainError:
+        return None
+    if result.quantity <= 0 or result.order_date is None:
+        return None
+    chosen = next(o for o in active if o.terms.code == result.supplier_code)
+    notes = [baseline.note() if baseline else "no sales history: no statistical baseline",
+             _safety_note(facts.product_safety_stock, statistical, policy)]
+    return PlannedSuggestion(
+        quantity=result.quantity, supplier_id=chosen.supplier_id, unit_price=result.unit_price,
+        currency=chosen.currency, order_date=result.order_date, need_date=result.need_date,
+        urgent=result.urgent,
+        explanation={
+            "terms": [{"term": t.term, "value": str(t.value), "note": t.note}
+                      for t in result.explanation],
+            "rules": [{"rule": a.rule, "target": a.target.value, "before": str(a.before),
+                       "after": str(a.after)} for a in outcome.applications],
+            "ruleFailures": [{"rule": f.rule, "message": f.message} for f in outcome.failures],
+            "notes": notes,
+            "forecastWeeks": [{"week": week_label(week), "quantity": str(quantity),
+                               "source": sources[week]} for week, quantity in forecast.items()],
+        },
+    )
+
+
+def _weekly_forecast(
+    facts: PairFacts, baseline: Baseline | None, monday: date, weeks: int
+) -> tuple[dict[date, Decimal], dict[date, str]]:
+    forecast: dict[date, Decimal] = {}
+    sources: dict[date, str] = {}
+    for offset in range(weeks):
+        week = monday + timedelta(weeks=offset)
+        entered = facts.entered_forecast.get(week)
+        if entered is not None:
+            forecast[week], sources[week] = entered, "entered"
+        else:
+            value = baseline.weekly[offset] if baseline and offset < len(baseline.weekly) else 0.0
+            forecast[week] = Decimal(str(round(value, 4)))
+            sources[week] = "baseline"
+    return forecast, sources
+
+
+def _average(forecast: Mapping[date, Decimal]) -> Decimal:
+    total = sum(forecast.values(), ZERO)
+    return (total / len(forecast)).quantize(QUANTITY_PLACES) if forecast else ZERO
+
+
+def _apply(
+    rules: Sequence[Rule], facts: PairFacts, parameters: PlanningParameters, today: date
+) -> RuleOutcome:
+    if not rules:
+        return RuleOutcome(parameters, ())
+    metrics = product_metrics(ProductFacts(
+        sku=facts.sku, warehouse_code=facts.warehouse_code, category=facts.category,
+        tags=facts.tags, weekly_sales=facts.history, available=facts.supply.available,
+        month=today.month,
+    ))
+    return apply_rules(rules, metrics, parameters)
+
+
+def _scaled(
+    forecast: dict[date, Decimal], before: Decimal, after: Decimal
+) -> dict[date, Decimal]:
+    if after == before:
+        return forecast
+    if before == 0:
+        return dict.fromkeys(forecast, after)
+    factor = after / before
+    return {week: (quantity * factor).quantize(QUANTITY_PLACES)
+            for week, quantity in forecast.items()}
+
+
+def _adjusted_terms(
+    options: Sequence[SupplierOption], before: PlanningParameters, after: PlanningParameters
+) -> tuple[SupplierTerms, ...]:
+    shift = after.lead_time_days - before.lead_time_days
+    moq_changed = after.min_order_quantity != before.min_order_quantity
+    adjusted = []
+    for option in options:
+        terms = option.terms
+        if shift:
+            days = (Decimal(terms.lead_time_days) + shift).to_integral_value(ROUND_CEILING)
+            terms = replace(terms, lead_time_days=max(int(days), 0))
+        if moq_changed and after.min_order_quantity > 0:
+            terms = replace(terms, moq=max(terms.moq, after.min_order_quantity))
+        adjusted.append(terms)
+    return tuple(adjusted)
+
+
+def _safety_note(own: Decimal, statistical: Decimal, policy: Policy) -> str:
+    sized = (f"statistical {statistical} (service level {policy.service_level:.1%}, from the "
+             "forecast error and the lead time)")
+    if own > statistical:
+        return f"safety stock: the product's own {own} (above the {sized})"
+    return f"safety stock: {sized}; the product's own is {own}"

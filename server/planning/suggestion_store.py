@@ -1,0 +1,120 @@
+"""Writing a planning result: per product × warehouse, the open suggestion is updated in place
+(its id stays, so a buyer's screen and a convert in flight keep pointing at it), opened, or
+closed (deleted: it was never acted on) when nothing is needed any more. Converted and dismissed
+suggestions are history and never touched. One ``SUGGESTIONS_CHANGED`` event per warehouse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from sqlalchemy import delete, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.catalog.models import Product, Warehouse
+from server.changes import Pair
+from server.db import upsert_insert, utcnow
+from server.planning.models import ReplenishmentSuggestion, SuggestionStatus
+from server.planning.plan import PlannedSuggestion
+from server.planning.suggestion_events import SuggestionChanges, record_suggestion_changes
+
+_OPEN = SuggestionStatus.OPEN.value
+_KEY_FIELDS = ("quantity", "supplier_id", "unit_price", "order_date", "need_date", "urgent")
+# Rows per multi-row statement: well under PostgreSQL's 65,535 bind parameters.
+_ROWS_PER_STATEMENT = 2000
+
+
+async def store_plans(
+    session: AsyncSession, plans: Mapping[Pair, PlannedSuggestion | None],
+    considered: Collection[Pair], *, full: bool,
+) -> None:
+    existing = await _open_rows(session, considered, full=full)
+    now = utcnow()
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    closed: list[int] = []
+    changed: dict[Pair, str] = {}
+    for pair in considered:
+        plan, row = plans.get(pair), existing.get(pair)
+        if plan is None:
+            if row is not None:
+                closed.append(row["id"])
+                changed[pair] = "closed"
+            continue
+        values = _values(plan, now)
+        if row is None:
+            inserts.append({**values, "product_id": pair[0], "warehouse_id": pair[1],
+                            "status": _OPEN})
+            changed[pair] = "opened"
+        else:
+            updates.append({**values, "id": row["id"]})
+            if any(row[name] != values[name] for name in _KEY_FIELDS):
+                changed[pair] = "updated"
+    for start in range(0, len(closed), _ROWS_PER_STATEMENT):
+        await session.execute(delete(ReplenishmentSuggestion).where(
+            ReplenishmentSuggestion.id.in_(closed[start:start + _ROWS_PER_STATEMENT])))
+    if updates:
+        await session.execute(update(ReplenishmentSuggestion), updates)
+    for start in range(0, len(inserts), _ROWS_PER_STATEMENT):
+        await session.execute(_upsert(session, inserts[start:start + _ROWS_PER_STATEMENT]))
+    if changed:
+        await record_suggestion_changes(
+            session, await _changes(session, changed, full=full), full=full)
+
+
+def _values(plan: PlannedSuggestion, now: Any) -> dict[str, Any]:
+    return {"quantity": plan.quantity, "supplier_id": plan.supplier_id,
+            "unit_price": plan.unit_price, "currency": plan.currency,
+            "order_date": plan.order_date, "need_date": plan.need_date, "urgent": plan.urgent,
+            "explanation": plan.explanation, "computed_at": now}
+
+
+def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
+    # A concurrent transaction may open the same pair's suggestion first: take it over.
+    statement = upsert_insert(session, ReplenishmentSuggestion).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=["product_id", "warehouse_id"], index_where=text("status = 'open'"),
+        set_={name: statement.excluded[name] for name in (*_KEY_FIELDS, "currency",
+                                                          "explanation", "computed_at")},
+    )
+
+
+async def _open_rows(
+    session: AsyncSession, pairs: Collection[Pair], *, full: bool
+) -> dict[Pair, dict[str, Any]]:
+    columns = (ReplenishmentSuggestion.id, ReplenishmentSuggestion.product_id,
+               ReplenishmentSuggestion.warehouse_id,
+               *(getattr(ReplenishmentSuggestion, name) for name in _KEY_FIELDS))
+    query = select(*columns).where(ReplenishmentSuggestion.status == _OPEN)
+    if full:
+        found = list(await session.execute(query))
+    else:
+        found = []
+        ordered = sorted(pairs)
+        for start in range(0, len(ordered), _ROWS_PER_STATEMENT // 4):
+            chunk = ordered[start:start + _ROWS_PER_STATEMENT // 4]
+            found.extend(await session.execute(query.where(tuple_(
+                ReplenishmentSuggestion.product_id,
+                ReplenishmentSuggestion.warehouse_id).in_(chunk)).with_for_update()))
+    wanted = set(pairs)
+    return {(row.product_id, row.warehouse_id): row._asdict() for row in found
+            if (row.product_id, row.warehouse_id) in wanted}
+
+
+async def _changes(
+    session: AsyncSession, changed: Mapping[Pair, str], *, full: bool
+) -> list[SuggestionChanges]:
+    codes = dict((await session.execute(select(Warehouse.id, Warehouse.code))).all())
+    skus: dict[int, str] = {}
+    if not full:
+        skus = dict((await session.execute(select(Product.id, Product.sku).where(
+            Product.id.in_({product for product, _ in changed})))).all())
+    by_warehouse: dict[int, SuggestionChanges] = {}
+    for (product_id, warehouse_id), what in changed.items():
+        change = by_warehouse.setdefault(
+            warehouse_id, SuggestionChanges(warehouse_id, codes[warehouse_id]))
+        setattr(change, what, getattr(change, what) + 1)
+        if product_id in skus:
+            change.skus.add(skus[product_id])
+    return list(by_warehouse.values())
