@@ -17,6 +17,7 @@ from schema import export_sdl
 from server import migrate
 from server.cli_admin import demo, prepare_demo, token_app, upgrade_to_head, user_app
 from server.cli_import import import_app
+from server.cli_planning import plan
 from server.cli_support import (
     EXIT_BAD_SETTINGS,
     console,
@@ -40,6 +41,7 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
+app.command("plan")(plan)
 app.command("demo")(demo)
 
 WILDCARD_HOSTS = {"0.0.0.0", "::", ""}

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import Principal, Role, User
 from server.catalog.models import Product, Warehouse
 from server.catalog.rules import raise_problems
+from server.changes import mark_changed
 from server.db import Database, upsert_insert, utcnow
 from server.errors import InvalidInput, NotFound, Problem
 from server.events import record_event
@@ -118,6 +119,7 @@ async def set_forecasts(
                  "updated_by_id": principal.user_id, "updated_at": now} for e in entries]
         for offset in range(0, len(rows), _ROWS_PER_STATEMENT):
             await session.execute(_upsert(session, rows[offset:offset + _ROWS_PER_STATEMENT]))
+        mark_changed(session, {(row["product_id"], row["warehouse_id"]) for row in rows})
         await record_event(session, topic="planning", kind="FORECASTS_SET",
                            payload=_event_payload(rows),
                            warehouse_id=_single({row["warehouse_id"] for row in rows}))
