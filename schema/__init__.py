@@ -29,6 +29,11 @@ from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
 from schema.planning.forecasts import ForecastMutation, ForecastQuery
 from schema.planning.rules import ReplenishmentRuleMutation, ReplenishmentRuleQuery
+from schema.planning.suggestions import (
+    SuggestionMutation,
+    SuggestionQuery,
+    SuggestionSubscription,
+)
 from schema.purchasing.mutation import PurchasingMutation
 from schema.purchasing.query import PurchasingQuery
 from schema.purchasing.subscription import PurchasingSubscription
@@ -42,13 +47,16 @@ from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
-                             SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery))
+                             SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
+                             SuggestionQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
-                                    ReplenishmentRuleMutation, ForecastMutation))
+                                    ReplenishmentRuleMutation, ForecastMutation,
+                                    SuggestionMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
-                                            TaskSubscription, SalesAlertSubscription))
+                                            TaskSubscription, SalesAlertSubscription,
+                                            SuggestionSubscription))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
