@@ -8,7 +8,7 @@ compare fine that way, and exact arithmetic stays in Python.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,7 +30,13 @@ class Condition:
     program: cel.Program
 
     def holds(self, facts: Mapping[str, Any]) -> bool:
-        result = self.program.execute(to_cel(facts))
+        return self._checked(self.program.execute(to_cel(facts)))
+
+    def holds_in(self, context: cel.Context) -> bool:
+        """Like ``holds``, on facts converted once into a context several conditions share."""
+        return self._checked(self.program.execute(context))
+
+    def _checked(self, result: Any) -> bool:
         if not isinstance(result, bool):
             raise InvalidInput(
                 f"condition {self.source!r} gave {result!r}, not true or false", field="condition"
@@ -51,6 +57,19 @@ def to_cel(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_cel(v) for v in value]
     return value
+
+
+def referenced_names(source: str, names: Iterable[str]) -> frozenset[str]:
+    """Which of ``names`` the expression mentions (a name inside a string literal counts too:
+    harmless, it only means a fact is converted without need)."""
+    return frozenset(name for name in names if re.search(rf"\b{re.escape(name)}\b", source))
+
+
+def fact_context(facts: Mapping[str, Any]) -> cel.Context:
+    """Facts that are already CEL values (numbers, strings, lists of them) converted once, for
+    evaluating several conditions on them: converting a list costs about a microsecond per
+    element, every time a condition runs on a dict."""
+    return cel.Context(variables=dict(facts))
 
 
 def compile_condition(source: str, sample_facts: Mapping[str, Any], field: str) -> Condition:

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, tuple_
+import numpy as np
+from sqlalchemy import Float, Integer, Select, and_, cast, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Product, Supplier, SupplierItem, Warehouse
@@ -155,7 +156,7 @@ async def load_facts(
         ForecastRow.product_id, ForecastRow.warehouse_id,
     ):
         forecasts[(product_id, warehouse_id)][week] = quantity
-    history = await _history(window, rows)
+    history = await _history(session, window, rows)
 
     facts = []
     for pair in sorted(wanted):
@@ -201,25 +202,43 @@ async def _suppliers(
     return {product: tuple(found) for product, found in options.items()}
 
 
-async def _history(window: Window, rows: Any) -> dict[Pair, tuple[float, ...]]:
+async def _history(
+    session: AsyncSession, window: Window, rows: Any
+) -> dict[Pair, tuple[float, ...]]:
     """Weekly sales per pair from its first week with sales in the window up to last week, all
     regions and sources added; weeks without sales are zero."""
-    weekly: dict[Pair, dict[date, float]] = defaultdict(dict)
-    for product_id, warehouse_id, week, quantity in await rows(
+    weeks = (window.this_week - window.history_from).days // 7
+    in_window = and_(SalesHistory.week_start >= window.history_from,
+                     SalesHistory.week_start < window.this_week)
+    by_week = (  # for SQLite
         select(SalesHistory.product_id, SalesHistory.warehouse_id, SalesHistory.week_start,
-               func.sum(SalesHistory.quantity))
-        .where(and_(SalesHistory.week_start >= window.history_from,
-                    SalesHistory.week_start < window.this_week))
-        .group_by(SalesHistory.product_id, SalesHistory.warehouse_id, SalesHistory.week_start),
-        SalesHistory.product_id, SalesHistory.warehouse_id,
-    ):
-        weekly[(product_id, warehouse_id)][week] = float(quantity)
+               func.sum(SalesHistory.quantity).label("quantity"))
+        .where(in_window)
+        .group_by(SalesHistory.product_id, SalesHistory.warehouse_id, SalesHistory.week_start)
+    )
+    dense: dict[Pair, np.ndarray] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        # One row per pair with its weeks as arrays: 52 weeks × 100,000 products would be 5.2
+        # million rows to read one by one.
+        # Regions and sources of one week are added up here, not in SQL: one level of
+        # aggregation instead of two.
+        query = select(
+            SalesHistory.product_id, SalesHistory.warehouse_id,
+            func.array_agg(cast((SalesHistory.week_start - window.history_from) / 7, Integer)),
+            func.array_agg(cast(SalesHistory.quantity, Float)),
+        ).where(in_window).group_by(SalesHistory.product_id, SalesHistory.warehouse_id)
+        for product_id, warehouse_id, indexes, quantities in await rows(
+                query, SalesHistory.product_id, SalesHistory.warehouse_id):
+            series = dense[(product_id, warehouse_id)] = np.zeros(weeks)
+            np.add.at(series, indexes, quantities)
+    else:
+        for product_id, warehouse_id, week, quantity in await rows(
+                by_week, SalesHistory.product_id, SalesHistory.warehouse_id):
+            series = dense.setdefault((product_id, warehouse_id), np.zeros(weeks))
+            series[(week - window.history_from).days // 7] = float(quantity)
     history: dict[Pair, tuple[float, ...]] = {}
-    for pair, weeks in weekly.items():
-        selling = [week for week, quantity in weeks.items() if quantity > 0]
-        if not selling:
-            continue
-        first = min(selling)
-        count = (window.this_week - first).days // 7
-        history[pair] = tuple(weeks.get(first + timedelta(weeks=i), 0.0) for i in range(count))
+    for pair, series in dense.items():
+        selling = np.flatnonzero(series > 0)
+        if len(selling):
+            history[pair] = tuple(series[selling[0]:].tolist())
     return history

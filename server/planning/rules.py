@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from server.errors import DomainError, InvalidInput
-from server.expressions import Condition, compile_condition
+from server.expressions import Condition, compile_condition, fact_context, referenced_names
 from server.planning.metrics import SAMPLE_METRICS, ProductMetrics
 
 SEED_GROWTH_CONDITION = (
@@ -92,6 +92,8 @@ class Rule:
     priority: int = 100
     scope: Scope = Scope()
     condition: Condition = field(init=False, repr=False, compare=False)
+    # The metrics the condition mentions: only those are converted for CEL per product.
+    fact_names: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -106,11 +108,11 @@ class Rule:
                     f"rule {self.name!r}: {action.operation} needs a finite value ≥ 0 "
                     f"(got {action.value})", field=f"actions[{number}].value",
                 )
-        compiled = compile_condition(self.condition_source, SAMPLE_METRICS.as_facts(), "condition")
+        sample = SAMPLE_METRICS.as_facts()
+        compiled = compile_condition(self.condition_source, sample, "condition")
         object.__setattr__(self, "condition", compiled)
-
-    def applies_to(self, metrics: ProductMetrics) -> bool:
-        return self.scope.covers(metrics) and self.condition.holds(metrics.as_facts())
+        object.__setattr__(self, "fact_names",
+                           referenced_names(self.condition_source, sample))
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +162,15 @@ def apply_rules(
 ) -> RuleOutcome:
     applications: list[RuleApplication] = []
     failures: list[RuleFailure] = []
-    for rule in in_priority_order(rules):
+    covering = [rule for rule in in_priority_order(rules) if rule.scope.covers(metrics)]
+    if not covering:
+        return RuleOutcome(parameters, ())
+    facts = metrics.as_facts()
+    context = fact_context({name: facts[name]
+                            for name in frozenset().union(*(r.fact_names for r in covering))})
+    for rule in covering:
         try:
-            fires = rule.applies_to(metrics)
+            fires = rule.condition.holds_in(context)
         except (DomainError, IndexError, KeyError, RuntimeError, TypeError, ValueError) as error:
             failures.append(RuleFailure(rule.name, str(error) or type(error).__name__))
             continue

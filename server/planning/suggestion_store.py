@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, text, tuple_, update
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Product, Warehouse
@@ -31,8 +31,7 @@ async def store_plans(
 ) -> None:
     existing = await _open_rows(session, considered, full=full)
     now = utcnow()
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
+    written: list[dict[str, Any]] = []
     closed: list[int] = []
     changed: dict[Pair, str] = {}
     for pair in considered:
@@ -43,21 +42,20 @@ async def store_plans(
                 changed[pair] = "closed"
             continue
         values = _values(plan, now)
+        # New or not, every planned pair is upserted: an open row is updated in place.
+        written.append({**values, "product_id": pair[0], "warehouse_id": pair[1],
+                        "status": _OPEN})
         if row is None:
-            inserts.append({**values, "product_id": pair[0], "warehouse_id": pair[1],
-                            "status": _OPEN})
             changed[pair] = "opened"
-        else:
-            updates.append({**values, "id": row["id"]})
-            if any(row[name] != values[name] for name in _KEY_FIELDS):
-                changed[pair] = "updated"
+        elif any(row[name] != values[name] for name in _KEY_FIELDS):
+            changed[pair] = "updated"
     for start in range(0, len(closed), _ROWS_PER_STATEMENT):
         await session.execute(delete(ReplenishmentSuggestion).where(
             ReplenishmentSuggestion.id.in_(closed[start:start + _ROWS_PER_STATEMENT])))
-    if updates:
-        await session.execute(update(ReplenishmentSuggestion), updates)
-    for start in range(0, len(inserts), _ROWS_PER_STATEMENT):
-        await session.execute(_upsert(session, inserts[start:start + _ROWS_PER_STATEMENT]))
+    if written:
+        # One statement executed for many rows: SQLAlchemy batches them into multi-row
+        # statements itself, far faster than compiling one huge VALUES list per chunk.
+        await session.execute(_upsert(session), written)
     if changed:
         await record_suggestion_changes(
             session, await _changes(session, changed, full=full), full=full)
@@ -70,9 +68,9 @@ def _values(plan: PlannedSuggestion, now: Any) -> dict[str, Any]:
             "explanation": plan.explanation, "computed_at": now}
 
 
-def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
-    # A concurrent transaction may open the same pair's suggestion first: take it over.
-    statement = upsert_insert(session, ReplenishmentSuggestion).values(rows)
+def _upsert(session: AsyncSession) -> Any:
+    # Also covers a concurrent transaction opening the same pair's suggestion first.
+    statement = upsert_insert(session, ReplenishmentSuggestion)
     return statement.on_conflict_do_update(
         index_elements=["product_id", "warehouse_id"], index_where=text("status = 'open'"),
         set_={name: statement.excluded[name] for name in (*_KEY_FIELDS, "currency",
