@@ -4,12 +4,25 @@ from server import auth, events, idempotency, numbering
 from server.approvals import models as approval_models
 from server.catalog import models as catalog_models
 from server.db import Base
+from server.documents import models as document_models
 from server.inventory import models as inventory_models
 from server.planning import models as planning_models
 from server.purchasing import models as purchasing_models
 from server.receiving import models as receiving_models
 from server.sales import models as sales_models
 
-__all__ = ["Base", "approval_models", "auth", "catalog_models", "events", "idempotency",
-           "inventory_models", "numbering", "planning_models", "purchasing_models",
-           "receiving_models", "sales_models"]
+__all__ = [
+    "Base",
+    "approval_models",
+    "auth",
+    "catalog_models",
+    "document_models",
+    "events",
+    "idempotency",
+    "inventory_models",
+    "numbering",
+    "planning_models",
+    "purchasing_models",
+    "receiving_models",
+    "sales_models",
+]

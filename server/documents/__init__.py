@@ -1,0 +1,1 @@
+"""Documents: print templates kept as data, rendered to PDF with barcodes and Chinese text."""
