@@ -35,11 +35,13 @@ from server.planning.plan import (
 )
 from server.planning.rule_store import rules_for_engine
 from server.planning.rules import Rule
-from server.planning.suggestion_store import store_plans
+from server.planning.suggestion_store import record_changes, store_plans
 
 PLANNERS = (Role.PURCHASER, Role.PURCHASE_MANAGER, Role.ADMIN)
 # The longest horizon read for forecasts: lead times beyond half a year are cut to it.
 MAX_FORECAST_WEEKS = 26
+# Pairs planned together in a full run: large enough for the batch fits, small enough memory.
+CHUNK_PAIRS = 10_000
 Progress = Callable[[int, int], None]
 
 
@@ -53,7 +55,6 @@ class PlanSummary:
 
 def plan_facts(
     facts: Sequence[PairFacts], rules: Sequence[Rule], policy: Policy, today: date,
-    progress: Progress | None = None,
 ) -> dict[Pair, PlannedSuggestion | None]:
     """Plan every pair of ``facts`` (pure: what ``plan_all`` and the live recompute share)."""
     with_history = [f for f in facts if f.history]
@@ -65,13 +66,9 @@ def plan_facts(
     baseline_of: dict[Pair, Baseline] = {
         (f.product_id, f.warehouse_id): b for f, b in zip(with_history, fitted, strict=True)}
     plans: dict[Pair, PlannedSuggestion | None] = {}
-    for done, fact in enumerate(facts, start=1):
+    for fact in facts:
         pair = (fact.product_id, fact.warehouse_id)
         plans[pair] = plan_pair(fact, baseline_of.get(pair), rules, policy, today)
-        if progress is not None and done % 1000 == 0:
-            progress(done, len(facts))
-    if progress is not None:
-        progress(len(facts), len(facts))
     return plans
 
 
@@ -82,10 +79,10 @@ async def recompute_pairs(session: AsyncSession, pairs: Collection[Pair]) -> Non
     policy = await load_policy(session)
     today = utcnow().date()
     window = Window.of(today, policy, MAX_FORECAST_WEEKS)
-    facts = await load_facts(session, pairs, window, everything=False)
+    facts = await load_facts(session, pairs, window)
     rules = await rules_for_engine(session)
     plans = plan_facts(facts, rules, policy, today)
-    await store_plans(session, plans, pairs, full=False)
+    await record_changes(session, await store_plans(session, plans, pairs), full=False)
 
 
 async def plan_all(
@@ -106,14 +103,24 @@ async def plan_all(
         policy = await load_policy(session)
         today = utcnow().date()
         window = Window.of(today, policy, MAX_FORECAST_WEEKS)
-        pairs = await all_pairs(session, window, warehouse_id)
-        facts = await load_facts(session, pairs, window, everything=True)
+        pairs = sorted(await all_pairs(session, window, warehouse_id))
         rules = await rules_for_engine(session)
-        plans = plan_facts(facts, rules, policy, today, progress)
-        await store_plans(session, plans, pairs, full=True)
-    opened = [plan for plan in plans.values() if plan is not None]
-    return PlanSummary(len(pairs), len(opened), sum(plan.urgent for plan in opened),
-                       time.perf_counter() - started)
+        changed: dict[Pair, str] = {}
+        opened = urgent = 0
+        # Pair by pair in slices of product ids: memory stays bounded by one slice.
+        for start in range(0, len(pairs), CHUNK_PAIRS):
+            chunk = pairs[start:start + CHUNK_PAIRS]
+            product_range = (chunk[0][0], chunk[-1][0])
+            facts = await load_facts(session, chunk, window, product_range)
+            plans = plan_facts(facts, rules, policy, today)
+            changed.update(await store_plans(session, plans, chunk, product_range))
+            planned = [plan for plan in plans.values() if plan is not None]
+            opened += len(planned)
+            urgent += sum(plan.urgent for plan in planned)
+            if progress is not None:
+                progress(start + len(chunk), len(pairs))
+        await record_changes(session, changed, full=True)
+    return PlanSummary(len(pairs), opened, urgent, time.perf_counter() - started)
 
 
 def _lead_time(facts: PairFacts, policy: Policy) -> LeadTime:

@@ -10,7 +10,7 @@ a need that went away closes its suggestion).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -88,18 +88,24 @@ async def all_pairs(session: AsyncSession, window: Window,
 
 
 async def load_facts(
-    session: AsyncSession, pairs: Collection[Pair], window: Window, *, everything: bool
+    session: AsyncSession, pairs: Collection[Pair], window: Window,
+    product_range: tuple[int, int] | None = None,
 ) -> list[PairFacts]:
-    """Facts of ``pairs``; ``everything`` says they are most pairs, so whole tables are read
-    instead of filtering by pair."""
+    """Facts of ``pairs``. With ``product_range`` (lowest, highest product id) the pairs are most
+    of that range, so rows are read by the range instead of pair by pair."""
     if not pairs:
         return []
     wanted = set(pairs)
     product_ids = {p for p, _ in wanted}
 
+    def of_products(column: Any) -> Any:
+        if product_range is not None:
+            return column.between(*product_range)
+        return column.in_(product_ids)
+
     async def rows(query: Select[Any], product: Any, warehouse: Any) -> list[Any]:
-        if everything:
-            return list(await session.execute(query))
+        if product_range is not None:
+            return list(await session.execute(query.where(product.between(*product_range))))
         found: list[Any] = []
         ordered = sorted(wanted)
         for start in range(0, len(ordered), _PAIRS_PER_QUERY):
@@ -111,11 +117,10 @@ async def load_facts(
     products = {
         row.id: row for row in await session.execute(
             select(Product.id, Product.sku, Product.category, Product.tags,
-                   Product.safety_stock)
-            .where(True if everything else Product.id.in_(product_ids)))
+                   Product.safety_stock).where(of_products(Product.id)))
     }
     warehouses = dict((await session.execute(select(Warehouse.id, Warehouse.code))).all())
-    suppliers = await _suppliers(session, None if everything else product_ids)
+    suppliers = await _suppliers(session, of_products(SupplierItem.product_id))
 
     supply: dict[Pair, dict[str, Decimal]] = defaultdict(dict)
     for product_id, warehouse_id, bucket, quantity in await rows(
@@ -183,17 +188,15 @@ async def load_facts(
 
 
 async def _suppliers(
-    session: AsyncSession, product_ids: Iterable[int] | None
+    session: AsyncSession, of_products: Any
 ) -> dict[int, tuple[SupplierOption, ...]]:
     query = (
         select(SupplierItem.product_id, SupplierItem.supplier_id, Supplier.code,
                SupplierItem.price, SupplierItem.currency, SupplierItem.lead_time_days,
                SupplierItem.moq, SupplierItem.pack_multiple, SupplierItem.preferred)
         .join(Supplier, Supplier.id == SupplierItem.supplier_id)
-        .where(SupplierItem.active, Supplier.active)
+        .where(SupplierItem.active, Supplier.active, of_products)
     )
-    if product_ids is not None:
-        query = query.where(SupplierItem.product_id.in_(list(product_ids)))
     options: dict[int, list[SupplierOption]] = defaultdict(list)
     for row in await session.execute(query):
         options[row.product_id].append(SupplierOption(

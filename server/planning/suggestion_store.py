@@ -27,9 +27,12 @@ _ROWS_PER_STATEMENT = 2000
 
 async def store_plans(
     session: AsyncSession, plans: Mapping[Pair, PlannedSuggestion | None],
-    considered: Collection[Pair], *, full: bool,
-) -> None:
-    existing = await _open_rows(session, considered, full=full)
+    considered: Collection[Pair], product_range: tuple[int, int] | None = None,
+) -> dict[Pair, str]:
+    """Write the plans of ``considered`` pairs (read by ``product_range`` when they are most of
+    it); returns what happened to each changed pair: opened, updated or closed. The caller
+    announces the changes (``record_changes``) once its run is done."""
+    existing = await _open_rows(session, considered, product_range)
     now = utcnow()
     written: list[dict[str, Any]] = []
     closed: list[int] = []
@@ -56,6 +59,12 @@ async def store_plans(
         # One statement executed for many rows: SQLAlchemy batches them into multi-row
         # statements itself, far faster than compiling one huge VALUES list per chunk.
         await session.execute(_upsert(session), written)
+    return changed
+
+
+async def record_changes(session: AsyncSession, changed: Mapping[Pair, str], *,
+                         full: bool) -> None:
+    """One SUGGESTIONS_CHANGED event per warehouse; a full run does not list skus."""
     if changed:
         await record_suggestion_changes(
             session, await _changes(session, changed, full=full), full=full)
@@ -79,14 +88,15 @@ def _upsert(session: AsyncSession) -> Any:
 
 
 async def _open_rows(
-    session: AsyncSession, pairs: Collection[Pair], *, full: bool
+    session: AsyncSession, pairs: Collection[Pair], product_range: tuple[int, int] | None
 ) -> dict[Pair, dict[str, Any]]:
     columns = (ReplenishmentSuggestion.id, ReplenishmentSuggestion.product_id,
                ReplenishmentSuggestion.warehouse_id,
                *(getattr(ReplenishmentSuggestion, name) for name in _KEY_FIELDS))
     query = select(*columns).where(ReplenishmentSuggestion.status == _OPEN)
-    if full:
-        found = list(await session.execute(query))
+    if product_range is not None:
+        found = list(await session.execute(
+            query.where(ReplenishmentSuggestion.product_id.between(*product_range))))
     else:
         found = []
         ordered = sorted(pairs)
