@@ -42,6 +42,8 @@ PLANNERS = (Role.PURCHASER, Role.PURCHASE_MANAGER, Role.ADMIN)
 MAX_FORECAST_WEEKS = 26
 # Pairs planned together in a full run: large enough for the batch fits, small enough memory.
 CHUNK_PAIRS = 10_000
+# Up to this many pairs are read pair by pair; more, by product id range.
+SMALL_RECOMPUTE = 500
 Progress = Callable[[int, int], None]
 
 
@@ -76,13 +78,8 @@ async def recompute_pairs(session: AsyncSession, pairs: Collection[Pair]) -> Non
     """Recompute the open suggestions of ``pairs`` in the caller's transaction."""
     if not pairs:
         return
-    policy = await load_policy(session)
-    today = utcnow().date()
-    window = Window.of(today, policy, MAX_FORECAST_WEEKS)
-    facts = await load_facts(session, pairs, window)
-    rules = await rules_for_engine(session)
-    plans = plan_facts(facts, rules, policy, today)
-    await record_changes(session, await store_plans(session, plans, pairs), full=False)
+    changed, _, _ = await _plan_pairs(session, sorted(pairs))
+    await record_changes(session, changed, full=False)
 
 
 async def plan_all(
@@ -101,26 +98,38 @@ async def plan_all(
                 raise NotFound(f"no warehouse with code {warehouse_code!r}",
                                field="warehouseCode")
         policy = await load_policy(session)
-        today = utcnow().date()
-        window = Window.of(today, policy, MAX_FORECAST_WEEKS)
+        window = Window.of(utcnow().date(), policy, MAX_FORECAST_WEEKS)
         pairs = sorted(await all_pairs(session, window, warehouse_id))
-        rules = await rules_for_engine(session)
-        changed: dict[Pair, str] = {}
-        opened = urgent = 0
-        # Pair by pair in slices of product ids: memory stays bounded by one slice.
-        for start in range(0, len(pairs), CHUNK_PAIRS):
-            chunk = pairs[start:start + CHUNK_PAIRS]
-            product_range = (chunk[0][0], chunk[-1][0])
-            facts = await load_facts(session, chunk, window, product_range)
-            plans = plan_facts(facts, rules, policy, today)
-            changed.update(await store_plans(session, plans, chunk, product_range))
-            planned = [plan for plan in plans.values() if plan is not None]
-            opened += len(planned)
-            urgent += sum(plan.urgent for plan in planned)
-            if progress is not None:
-                progress(start + len(chunk), len(pairs))
+        changed, opened, urgent = await _plan_pairs(session, pairs, progress)
         await record_changes(session, changed, full=True)
     return PlanSummary(len(pairs), opened, urgent, time.perf_counter() - started)
+
+
+async def _plan_pairs(
+    session: AsyncSession, pairs: Sequence[Pair], progress: Progress | None = None
+) -> tuple[dict[Pair, str], int, int]:
+    """Plan sorted ``pairs`` and store the result: what changed, how many suggestions are open
+    and urgent among them. Many pairs go in slices of product ids, read by id range, so memory
+    stays bounded by one slice; a few are read pair by pair."""
+    policy = await load_policy(session)
+    today = utcnow().date()
+    window = Window.of(today, policy, MAX_FORECAST_WEEKS)
+    rules = await rules_for_engine(session)
+    by_range = len(pairs) > SMALL_RECOMPUTE
+    changed: dict[Pair, str] = {}
+    opened = urgent = 0
+    for start in range(0, len(pairs), CHUNK_PAIRS):
+        chunk = pairs[start:start + CHUNK_PAIRS]
+        product_range = (chunk[0][0], chunk[-1][0]) if by_range else None
+        facts = await load_facts(session, chunk, window, product_range)
+        plans = plan_facts(facts, rules, policy, today)
+        changed.update(await store_plans(session, plans, chunk, product_range))
+        planned = [plan for plan in plans.values() if plan is not None]
+        opened += len(planned)
+        urgent += sum(plan.urgent for plan in planned)
+        if progress is not None:
+            progress(start + len(chunk), len(pairs))
+    return changed, opened, urgent
 
 
 def _lead_time(facts: PairFacts, policy: Policy) -> LeadTime:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
 from server.catalog.models import Product, Warehouse
+from server.changes import mark_changed
 from server.db import Database, upsert_insert
 from server.errors import InvalidInput, Problem
 from server.sales.history import HISTORY_KEY
@@ -220,6 +221,8 @@ async def import_sales_history(
                    "week_start": row.week_start, "region": row.region,
                    "source": HistorySource.IMPORTED.value, "quantity": row.quantity}
                   for row in parsed.rows]
+        # The demand pool changed: planning recomputes these pairs before the import commits.
+        mark_changed(session, {(v["product_id"], v["warehouse_id"]) for v in values})
         upsert = _replacing_upsert(session)
         for offset in range(0, len(values), ROWS_PER_BATCH):
             chunk = values[offset:offset + ROWS_PER_BATCH]

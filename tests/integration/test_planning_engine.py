@@ -14,6 +14,7 @@ from server.events import Event
 from server.planning.engine import plan_all
 from server.planning.models import ReplenishmentSuggestion, SuggestionStatus
 from server.planning.netting import week_start
+from server.sales.history_import import import_sales_history
 from server.sales.models import HistorySource, SalesHistory, ShortagePolicy
 from tests.sales_setup import order_for, purchase, put_stock, sales_world
 from tests.world import World
@@ -83,3 +84,14 @@ async def test_the_full_run_plans_from_history_and_keeps_ids(db: Database) -> No
     await plan_all(db, world.admin)
     again = (await open_suggestions(db))["P3"]
     assert again.id == first.id and again.quantity == first.quantity
+
+
+async def test_imported_history_is_planned_before_the_import_commits(db: Database) -> None:
+    world = await sales_world(db)
+    this_week = week_start(utcnow().date())
+    rows = "".join(f"{this_week - timedelta(weeks=w)},P3,WH1,East,30\n" for w in range(1, 9))
+    await import_sales_history(db, world.admin, ("week,sku,warehouse,region,quantity\n"
+                                                  + rows).encode())
+    suggestion = (await open_suggestions(db))["P3"]
+    assert suggestion.quantity > 0
+    assert any("8 weeks of history" in note for note in suggestion.explanation["notes"])
