@@ -30,7 +30,6 @@ from server.planning.plan import (
     PlannedSuggestion,
     Policy,
     first_candidate,
-    horizon_weeks,
     plan_pair,
 )
 from server.planning.rule_store import rules_for_engine
@@ -60,10 +59,9 @@ def plan_facts(
 ) -> dict[Pair, PlannedSuggestion | None]:
     """Plan every pair of ``facts`` (pure: what ``plan_all`` and the live recompute share)."""
     with_history = [f for f in facts if f.history]
-    weeks = min(max((horizon_weeks(f.suppliers, policy, today) for f in facts), default=1),
-                MAX_FORECAST_WEEKS)
+    # As many weeks as any horizon may need, rules lengthening lead times included.
     fitted = baselines(
-        [f.history for f in with_history], weeks,
+        [f.history for f in with_history], MAX_FORECAST_WEEKS,
         [_lead_time(f, policy) for f in with_history], policy.service_level)
     baseline_of: dict[Pair, Baseline] = {
         (f.product_id, f.warehouse_id): b for f, b in zip(with_history, fitted, strict=True)}

@@ -88,9 +88,9 @@ class PlannedSuggestion:
     explanation: dict[str, Any]
 
 
-def horizon_weeks(suppliers: Sequence[SupplierOption], policy: Policy, today: date) -> int:
+def horizon_weeks(suppliers: Sequence[SupplierTerms], policy: Policy, today: date) -> int:
     """Weeks from this week's Monday that cover the longest horizon any supplier could need."""
-    longest = max((s.terms.lead_time_days for s in suppliers), default=0)
+    longest = max((supplier.lead_time_days for supplier in suppliers), default=0)
     days = today.weekday() + longest + policy.review_period_days
     return max(math.ceil(days / DAYS_PER_WEEK), 1)
 
@@ -109,9 +109,9 @@ def plan_pair(
     if not active:
         return None
     first = first_candidate(active)
-    weeks = horizon_weeks(active, policy, today)
     monday = week_start(today)
-    forecast, sources = _weekly_forecast(facts, baseline, monday, weeks)
+    forecast, _ = _weekly_forecast(
+        facts, baseline, monday, horizon_weeks([o.terms for o in active], policy, today))
     statistical = Decimal(str(round(baseline.safety_stock, 4))) if baseline else ZERO
     parameters = PlanningParameters(
         safety_stock=max(facts.product_safety_stock, statistical),
@@ -120,8 +120,11 @@ def plan_pair(
         min_order_quantity=first.terms.moq,
     )
     outcome = _apply(rules, facts, parameters, today)
-    forecast = _scaled(forecast, parameters.forecast, outcome.parameters.forecast)
     suppliers = _adjusted_terms(active, parameters, outcome.parameters)
+    # A longer lead time from a rule needs more weeks of forecast than the parameter saw.
+    forecast, sources = _weekly_forecast(
+        facts, baseline, monday, horizon_weeks(suppliers, policy, today))
+    forecast = _scaled(forecast, parameters.forecast, outcome.parameters.forecast)
     try:
         result = net_requirement(NettingInput(
             today=today, safety_stock=outcome.parameters.safety_stock, weekly_forecast=forecast,
@@ -141,13 +144,13 @@ def plan_pair(
         currency=chosen.currency, order_date=result.order_date, need_date=result.need_date,
         urgent=result.urgent,
         explanation={
-            "terms": [{"term": t.term, "value": str(t.value), "note": t.note}
+            "terms": [{"term": t.term, "value": _shown(t.value), "note": t.note}
                       for t in result.explanation],
-            "rules": [{"rule": a.rule, "target": a.target.value, "before": str(a.before),
-                       "after": str(a.after)} for a in outcome.applications],
+            "rules": [{"rule": a.rule, "target": a.target.value, "before": _shown(a.before),
+                       "after": _shown(a.after)} for a in outcome.applications],
             "ruleFailures": [{"rule": f.rule, "message": f.message} for f in outcome.failures],
             "notes": notes,
-            "forecastWeeks": [{"week": week_label(week), "quantity": str(quantity),
+            "forecastWeeks": [{"week": week_label(week), "quantity": _shown(quantity),
                                "source": sources[week]} for week, quantity in forecast.items()],
         },
     )
@@ -223,3 +226,10 @@ def _safety_note(own: Decimal, statistical: Decimal, policy: Policy) -> str:
     if own > statistical:
         return f"safety stock: the product's own {own} (above the {sized})"
     return f"safety stock: {sized}; the product's own is {own}"
+
+
+def _shown(value: Decimal | int | str) -> str:
+    """A value as the explanation shows it: quantities to at most 4 places, no trailing zeros."""
+    if isinstance(value, Decimal):
+        return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+    return str(value)
