@@ -22,6 +22,7 @@ from schema.auth import AuthMutation, AuthQuery
 from schema.catalog.mutation import CatalogMutation
 from schema.catalog.query import CatalogQuery
 from schema.context import CloseRequestSession
+from schema.documents.templates import PrintTemplateMutation, PrintTemplateQuery
 from schema.errors import DomainErrorCodes
 from schema.event_execution import SharedEventExecutor
 from schema.inventory.mutation import InventoryMutation
@@ -48,12 +49,12 @@ from server.config import Settings
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
-                             SuggestionQuery))
+                             SuggestionQuery, PrintTemplateQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
                                     ReplenishmentRuleMutation, ForecastMutation,
-                                    SuggestionMutation))
+                                    SuggestionMutation, PrintTemplateMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
                                             SuggestionSubscription))

@@ -1,0 +1,1 @@
+"""Documents in the GraphQL contract: print templates and previews."""
