@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from server.errors import DomainError, InvalidInput, Problem
 
@@ -139,8 +140,10 @@ def weekly_demand(
     }
 
 
-def _week_segments(today: date, days: int) -> list[tuple[date, int, int]]:
-    """(week Monday, days of the horizon before that week, days of that week inside it)."""
+@lru_cache(maxsize=256)
+def _week_segments(today: date, days: int) -> tuple[tuple[date, int, int], ...]:
+    """(week Monday, days of the horizon before that week, days of that week inside it); cached,
+    since a planning run asks the same few questions for every product."""
     segments: list[tuple[date, int, int]] = []
     offset = 0
     while offset < days:
@@ -148,7 +151,7 @@ def _week_segments(today: date, days: int) -> list[tuple[date, int, int]]:
         inside = min(DAYS_PER_WEEK - day.weekday(), days - offset)
         segments.append((week_start(day), offset, inside))
         offset += inside
-    return segments
+    return tuple(segments)
 
 
 def _demand_in_sevenths(today: date, days: int, demand: Mapping[date, Decimal]) -> Decimal:
