@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from types import TracebackType
@@ -23,7 +24,7 @@ from typing import Any
 
 import tinycss2
 import weasyprint
-from jinja2 import BaseLoader, StrictUndefined, Template, TemplateNotFound, nodes
+from jinja2 import BaseLoader, StrictUndefined, Template, TemplateNotFound, Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 from jinja2.filters import FILTERS
 from jinja2.parser import Parser
@@ -38,6 +39,7 @@ MAX_PRODUCT = 1_000_000
 MAX_HTML_CHARS = 20_000_000
 MAX_POWER_BITS = 256
 TEMPLATE_NAME = "<template>"
+_UNEXPECTED = re.compile(r"unexpected '([^']+)'")
 # Filters of the view model's strings and lists; the ones that can grow text without bound
 # (center, indent, wordwrap) or mark data as markup (safe) are left out.
 ALLOWED_FILTERS = ("abs", "batch", "capitalize", "count", "d", "default", "dictsort", "e",
@@ -67,6 +69,14 @@ def _bounded_range(*bounds: int) -> range:
 
 class _PrintSandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # ``cycler.__init__`` when cycler is undefined: report the undefined name, not the
+        # attribute of Jinja's Undefined object.
+        return obj if isinstance(obj, Undefined) else super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return obj if isinstance(obj, Undefined) else super().getitem(obj, argument)
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "*":
@@ -104,19 +114,25 @@ _ENVIRONMENT = _environment()
 
 
 def _syntax_error(error: TemplateSyntaxError, source: str, parser: Parser | None) -> InvalidInput:
-    """``line L, column C: message``. Jinja reports only the line; the column is where the token
-    it stopped at sits on that line (the end of the line for the end of the template)."""
+    """``line L, column C: message``. Jinja reports only the line; the column is where the
+    character or token it stopped at sits on that line (the end of the template for an unclosed
+    block)."""
     line_number = error.lineno or 1
     lines = source.splitlines() or [""]
-    line = lines[min(line_number, len(lines)) - 1]
-    column = 1
     token = parser.stream.current if parser is not None else None
     if token is not None and token.type == "eof":
+        line_number = len(lines)
+    line = lines[min(line_number, len(lines)) - 1]
+    # The lexer's errors name the character it stopped at; the parser's, the token.
+    named = _UNEXPECTED.search(error.message or "")
+    needle = named.group(1) if named else str(token.value) if token is not None else ""
+    column = 1
+    if token is not None and token.type == "eof":
         column = len(line) + 1
-    elif token is not None and str(token.value) and str(token.value) in line:
-        tag = max(line.rfind("{{", 0, line.find(str(token.value)) + 1),
-                  line.rfind("{%", 0, line.find(str(token.value)) + 1))
-        column = line.find(str(token.value), max(tag, 0)) + 1
+    elif needle and needle in line:
+        first = line.find(needle)
+        tag = max(line.rfind("{{", 0, first + 1), line.rfind("{%", 0, first + 1), 0)
+        column = line.find(needle, tag) + 1
     elif "{" in line:
         column = line.index("{") + 1
     return InvalidInput(f"line {line_number}, column {column}: {error.message}", field="html")
