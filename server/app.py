@@ -1,4 +1,5 @@
-"""The ASGI application: /graphql (HTTP, GraphiQL, graphql-transport-ws) and /health."""
+"""The ASGI application: /graphql (HTTP, GraphiQL, graphql-transport-ws), /health and the
+documents' PDFs (/documents/{kind}/{number}.pdf)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from schema.context import Context
 from server import auth
 from server.config import Settings
 from server.db import Database
+from server.documents.http import document_response
 from server.event_hub import EventHub
 
 BEARER = "bearer "
@@ -89,6 +91,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok" if ok else "database unreachable"},
                             status_code=200 if ok else 503)
 
+    async def document(request: Request) -> Response:
+        return await document_response(request, state["database"],
+                                       bearer_token(request.headers.get("authorization")))
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         database = Database(settings.database_url, echo=settings.sql_echo)
@@ -108,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", _LifespanBuilt(state, "graphql"), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", _LifespanBuilt(state, "graphql")),
             Route("/health", health),
+            Route("/documents/{kind}/{number}.pdf", document, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
