@@ -11,6 +11,8 @@ from schema.approvals.types import ApprovalTask
 from schema.catalog.types import Product, Supplier, Warehouse
 from schema.context import Info
 from schema.errors import UserError
+from server.documents.models import DocumentKind
+from server.documents.service import document_url
 from server.purchasing import models
 from server.purchasing.states import PoState
 
@@ -70,6 +72,11 @@ class ShipmentNotice:
     created_at: datetime
     lines: list[ShipmentNoticeLine]
 
+    @strawberry.field(description="The ASN label as a PDF: the ASN number and the pallets' SSCCs "
+                                  "as barcodes (GET with the same bearer token).")
+    def document_url(self) -> str:
+        return document_url(DocumentKind.ASN_LABEL, self.number)
+
     @classmethod
     def from_row(cls, row: models.ShipmentNotice, line_numbers: dict[int, int]) -> ShipmentNotice:
         return cls(
@@ -117,6 +124,11 @@ class PurchaseOrder:
     @strawberry.field
     async def supplier(self, info: Info) -> Supplier:
         return Supplier.from_row(await info.context.loaders.supplier.load(self.supplier_id))
+
+    @strawberry.field(description="The order as a PDF with its approval trail (GET with the same "
+                                  "bearer token).")
+    def document_url(self) -> str:
+        return document_url(DocumentKind.PURCHASE_ORDER, self.number)
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:

@@ -14,6 +14,8 @@ from schema.errors import UserError, user_errors
 from schema.inventory.types import StockBucket
 from schema.pagination import Connection, connection
 from schema.purchasing.types import PurchaseOrderState
+from server.documents.models import DocumentKind
+from server.documents.service import document_url
 from server.errors import DomainError
 from server.inventory.models import Bucket
 from server.purchasing.states import PoState
@@ -127,6 +129,11 @@ class Receipt:
                 product_id=line.product_id,
             ) for line in row.lines],
         )
+
+    @strawberry.field(description="The receipt and its QC results as a PDF (GET with the same "
+                                  "bearer token).")
+    def document_url(self) -> str:
+        return document_url(DocumentKind.RECEIPT, self.number)
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:

@@ -11,9 +11,13 @@ import strawberry
 from schema.catalog.query import page_request
 from schema.catalog.types import Location, Product, Warehouse
 from schema.context import Info
+from schema.documents.templates import PrintDocumentKind
 from schema.errors import UserError, attempt
 from schema.pagination import Connection, connection
-from server.sales import pick_queries, picking, shipping
+from server.documents.models import DocumentKind
+from server.documents.service import ProducedDocument, document_url, documents_of_shipment
+from server.documents.shipping import confirm_shipment_with_documents
+from server.sales import pick_queries, picking
 from server.sales.models import PickLineStatus, PickListState
 from server.sales.pick_queries import PickListView, ShipmentView
 from server.sales.pick_rules import PickRequest
@@ -90,6 +94,25 @@ class PickList:
     async def warehouse(self, info: Info) -> Warehouse:
         return Warehouse.from_row(await info.context.loaders.warehouse.load(self.warehouse_id))
 
+    @strawberry.field(description="The pick list as a PDF (GET with the same bearer token).")
+    def document_url(self) -> str:
+        return document_url(DocumentKind.PICK_LIST, self.number)
+
+
+@strawberry.type(description="A document produced from a template version, with the SHA-256 "
+                             "of its PDF.")
+class PrintedDocument:
+    kind: PrintDocumentKind
+    template_version: int
+    sha256: str
+    produced_at: datetime
+    url: str = strawberry.field(description="Prints it again with the current template.")
+
+    @classmethod
+    def from_produced(cls, produced: ProducedDocument) -> PrintedDocument:
+        return cls(kind=DocumentKind(produced.kind), template_version=produced.template_version,
+                   sha256=produced.sha256, produced_at=produced.produced_at, url=produced.url)
+
 
 @strawberry.type(description="A quantity of one sales order line shipped, at its price and at "
                              "the moving-average cost the ledger took it out at (COGS).")
@@ -119,12 +142,13 @@ class Shipment:
     shipped_by: str = strawberry.field(description="The username of who confirmed it.")
     lines: list[ShipmentLine]
     warehouse_id: strawberry.Private[int]
+    row_id: strawberry.Private[int]
 
     @classmethod
     def from_view(cls, view: ShipmentView) -> Shipment:
         row = view.shipment
         return cls(
-            number=row.number, pick_list_number=view.pick_list_number,
+            row_id=row.id, number=row.number, pick_list_number=view.pick_list_number,
             warehouse_code=view.warehouse_code, carrier=row.carrier,
             tracking_number=row.tracking_number, shipped_at=row.shipped_at,
             shipped_by=view.shipped_by, warehouse_id=row.warehouse_id,
@@ -138,6 +162,23 @@ class Shipment:
     async def warehouse(self, info: Info) -> Warehouse:
         return Warehouse.from_row(await info.context.loaders.warehouse.load(self.warehouse_id))
 
+    @strawberry.field(description="The delivery note (出库单) as a PDF.")
+    def document_url(self) -> str:
+        return document_url(DocumentKind.DELIVERY_NOTE, self.number)
+
+    @strawberry.field(description="The 100 × 150 mm shipping label as a PDF.")
+    def label_url(self) -> str:
+        return document_url(DocumentKind.SHIPPING_LABEL, self.number)
+
+    @strawberry.field(description="The customer invoice as a PDF.")
+    def invoice_url(self) -> str:
+        return document_url(DocumentKind.INVOICE, self.number)
+
+    @strawberry.field(description="The delivery note and label produced when it was confirmed.")
+    async def documents(self, info: Info) -> list[PrintedDocument]:
+        produced = await documents_of_shipment(info.context.session, self.row_id)
+        return [PrintedDocument.from_produced(each) for each in produced]
+
 
 @strawberry.type
 class PickListPayload:
@@ -149,6 +190,9 @@ class PickListPayload:
 class ShipmentPayload:
     shipment: Shipment | None
     user_errors: list[UserError]
+    document_warning: str | None = strawberry.field(
+        default=None, description="Set when the shipment was confirmed but its delivery note "
+                                  "and label could not be produced (nothing was recorded).")
 
 
 @strawberry.input
@@ -244,6 +288,9 @@ class PickingMutation:
             pick_list_number=input.pick_list_number, carrier=input.carrier,
             tracking_number=input.tracking_number, idempotency_key=input.idempotency_key,
             based_on_version=input.based_on_version)
-        view, errors = await attempt(
-            lambda: shipping.confirm_shipment(context.db, context.user(), request))
-        return ShipmentPayload(shipment=view and Shipment.from_view(view), user_errors=errors)
+        shipped, errors = await attempt(
+            lambda: confirm_shipment_with_documents(context.db, context.user(), request))
+        if shipped is None:
+            return ShipmentPayload(shipment=None, user_errors=errors)
+        return ShipmentPayload(shipment=Shipment.from_view(shipped.view), user_errors=errors,
+                               document_warning=shipped.warning)
