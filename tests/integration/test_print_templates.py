@@ -13,6 +13,7 @@ from server.auth import Principal, Role
 from server.db import Database
 from server.documents import templates
 from server.documents.models import DocumentKind, PrintTemplate, PrintTemplateVersion
+from server.documents.samples import sample_view
 from server.documents.templates import TemplateDraft, builtin_name
 from server.errors import DomainError, Forbidden, InvalidInput, NotFound
 from tests.conftest import UserFactory
@@ -160,3 +161,17 @@ async def test_preview_renders_the_sample_document(admin: Principal) -> None:
     assert preview.pdf.startswith(b"%PDF") and preview.pages == 1
     assert "PK-2026-000001" in preview.text and "SKU-1001" in preview.text
 
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+async def test_every_builtin_template_previews_in_both_languages(kind: DocumentKind) -> None:
+    # No database: the preview is the editor's view of the built-in on the sample document, so
+    # the samples must give every key the built-in templates use.
+    editor = Principal(user_id=0, username="editor", roles=frozenset({Role.ADMIN}))
+    html = (templates.DEFAULTS_DIR / f"{kind.value}.html").read_text("utf-8")
+    css = (templates.DEFAULTS_DIR / "base.css").read_text("utf-8")
+    for language in ("zh", "en"):
+        preview = await templates.preview_print_template(editor, kind.value, html, css, language)
+        document = sample_view(kind, language)["document"]
+        assert document["number"] in preview.text
+        assert document["title"] in preview.text
