@@ -9,14 +9,10 @@ with ``server.planning.suggestion_store``: open suggestions updated in place, op
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
-from multiprocessing import get_context
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,64 +108,26 @@ async def _plan_pairs(
 ) -> tuple[dict[Pair, str], int, int]:
     """Plan sorted ``pairs`` and store the result: what changed, how many suggestions are open
     and urgent among them. Many pairs go in slices of product ids, read by id range, so memory
-    stays bounded by one slice; a few are read pair by pair.
-
-    With several slices on PostgreSQL, a worker process plans slice k while this process stores
-    slice k − 1 and reads slice k + 1, so the two cores and the database work at once."""
+    stays bounded by one slice; a few are read pair by pair."""
     policy = await load_policy(session)
     today = utcnow().date()
     window = Window.of(today, policy, MAX_FORECAST_WEEKS)
     rules = await rules_for_engine(session)
     by_range = len(pairs) > SMALL_RECOMPUTE
-    chunks = [pairs[start:start + CHUNK_PAIRS] for start in range(0, len(pairs), CHUNK_PAIRS)]
-    outcome = _Outcome(len(pairs), progress)
-
-    def product_range(chunk: Sequence[Pair]) -> tuple[int, int] | None:
-        return (chunk[0][0], chunk[-1][0]) if by_range else None
-
-    async def store(chunk: Sequence[Pair],
-                    plans: Mapping[Pair, PlannedSuggestion | None]) -> None:
-        outcome.add(chunk, plans, await store_plans(session, plans, chunk,
-                                                    product_range(chunk)))
-
-    if len(chunks) < 2 or session.get_bind().dialect.name != "postgresql":
-        for chunk in chunks:
-            facts = await load_facts(session, chunk, window, product_range(chunk))
-            await store(chunk, plan_facts(facts, rules, policy, today))
-        return outcome.changed, outcome.opened, outcome.urgent
-    # spawn, not fork: the worker starts clean instead of inheriting this process's threads
-    # and connections; it starts while the first slice is read.
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as worker:
-        pending: tuple[Sequence[Pair], asyncio.Future[Any]] | None = None
-        for chunk in chunks:
-            facts = await load_facts(session, chunk, window, product_range(chunk))
-            planning = asyncio.wrap_future(worker.submit(plan_facts, facts, rules, policy, today))
-            if pending is not None:
-                await store(pending[0], await pending[1])
-            pending = (chunk, planning)
-        if pending is not None:
-            await store(pending[0], await pending[1])
-    return outcome.changed, outcome.opened, outcome.urgent
-
-
-@dataclass(slots=True)
-class _Outcome:
-    total: int
-    progress: Progress | None
-    changed: dict[Pair, str] = field(default_factory=dict)
-    opened: int = 0
-    urgent: int = 0
-    done: int = 0
-
-    def add(self, chunk: Sequence[Pair], plans: Mapping[Pair, PlannedSuggestion | None],
-            changed: Mapping[Pair, str]) -> None:
-        self.changed.update(changed)
+    changed: dict[Pair, str] = {}
+    opened = urgent = 0
+    for start in range(0, len(pairs), CHUNK_PAIRS):
+        chunk = pairs[start:start + CHUNK_PAIRS]
+        product_range = (chunk[0][0], chunk[-1][0]) if by_range else None
+        facts = await load_facts(session, chunk, window, product_range)
+        plans = plan_facts(facts, rules, policy, today)
+        changed.update(await store_plans(session, plans, chunk, product_range))
         planned = [plan for plan in plans.values() if plan is not None]
-        self.opened += len(planned)
-        self.urgent += sum(plan.urgent for plan in planned)
-        self.done += len(chunk)
-        if self.progress is not None:
-            self.progress(self.done, self.total)
+        opened += len(planned)
+        urgent += sum(plan.urgent for plan in planned)
+        if progress is not None:
+            progress(start + len(chunk), len(pairs))
+    return changed, opened, urgent
 
 
 def _lead_time(facts: PairFacts, policy: Policy) -> LeadTime:

@@ -95,10 +95,6 @@ class Rule:
     # The metrics the condition mentions: only those are converted for CEL per product.
     fact_names: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    def __reduce__(self) -> tuple[type[Rule], tuple[object, ...]]:
-        # The compiled condition cannot be pickled: a planning worker process compiles it again.
-        return Rule, (self.name, self.condition_source, self.actions, self.priority, self.scope)
-
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise InvalidInput("a rule needs a name", field="name")
