@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import orjson
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -109,6 +110,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _json_text(value: Any) -> str:
+    # orjson: several times faster than json.dumps on the large documents (suggestion
+    # explanations) a planning run writes by the ten thousand.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 class TurnTakingSession(AsyncSession):
     """A read session shared by one GraphQL request. GraphQL resolves sibling fields (several
     root fields, an item's product and its supplier) concurrently, but an AsyncSession must never
@@ -142,13 +149,13 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_async_engine(url, echo=echo)
+            self.engine = create_async_engine(url, echo=echo, json_serializer=_json_text)
             _configure_sqlite(self.engine)
             writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
             self.engine = create_async_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
-                pool_pre_ping=True,
+                pool_pre_ping=True, json_serializer=_json_text,
             )
             writer = self.engine
         self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, Integer, Select, and_, cast, func, select, tuple_
+from sqlalchemy import Float, Integer, Select, and_, cast, func, select, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from server.catalog.models import Product, Supplier, SupplierItem, Warehouse
 from server.inventory.models import Bucket, StockPosition
@@ -227,8 +228,11 @@ async def _history(
         # aggregation instead of two.
         query = select(
             SalesHistory.product_id, SalesHistory.warehouse_id,
-            func.array_agg(cast((SalesHistory.week_start - window.history_from) / 7, Integer)),
-            func.array_agg(cast(SalesHistory.quantity, Float)),
+            # Untyped: psycopg already returns Python lists, and SQLAlchemy's array type would
+            # visit each of the 5 million elements again.
+            type_coerce(func.array_agg(
+                cast((SalesHistory.week_start - window.history_from) / 7, Integer)), NullType),
+            type_coerce(func.array_agg(cast(SalesHistory.quantity, Float)), NullType),
         ).where(in_window).group_by(SalesHistory.product_id, SalesHistory.warehouse_id)
         for product_id, warehouse_id, indexes, quantities in await rows(
                 query, SalesHistory.product_id, SalesHistory.warehouse_id):
