@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 
 from server.catalog.models import Product, Warehouse
 from server.db import Database, utcnow
 from server.events import Event
+from server.planning import engine
 from server.planning.engine import plan_all
 from server.planning.models import ReplenishmentSuggestion, SuggestionStatus
 from server.planning.netting import week_start
@@ -95,3 +97,20 @@ async def test_imported_history_is_planned_before_the_import_commits(db: Databas
     suggestion = (await open_suggestions(db))["P3"]
     assert suggestion.quantity > 0
     assert any("8 weeks of history" in note for note in suggestion.explanation["notes"])
+
+
+async def test_a_run_in_several_slices_plans_every_pair_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Slices of one pair, read by product id range.
+    monkeypatch.setattr(engine, "CHUNK_PAIRS", 1)
+    monkeypatch.setattr(engine, "SMALL_RECOMPUTE", 0)
+    world = await sales_world(db)
+    for sku in ("P1", "P2", "P3"):
+        await order_for(db, world, [(sku, 4)], policy=ShortagePolicy.BACKORDER)
+    async with db.transaction() as session:
+        await session.execute(delete(ReplenishmentSuggestion))
+    summary = await plan_all(db, world.admin)
+    assert summary.open_suggestions == 3
+    assert {sku: s.quantity for sku, s in (await open_suggestions(db)).items()} == {
+        "P1": D(4), "P2": D(4), "P3": D(4)}
