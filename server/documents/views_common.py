@@ -4,10 +4,15 @@ template sees data, never ORM objects it could reach the database or Python inte
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import User
 from server.catalog.models import Product, Warehouse
 from server.documents.models import DocumentKind
 from server.errors import InvalidInput
@@ -75,8 +80,33 @@ def warehouse_party(warehouse: Warehouse) -> dict[str, str]:
     return {"code": warehouse.code, "name": warehouse.name}
 
 
-def product_columns(product: Product) -> dict[str, str]:
-    return {"sku": product.sku, "name": product.name, "unit": product.unit_of_measure}
+# Units are kept as short English codes; Chinese documents print their Chinese names.
+UNIT_NAMES = {"zh": {"pcs": "件", "box": "盒", "bottle": "瓶", "bag": "袋", "can": "罐",
+                     "pack": "包", "ream": "令", "roll": "卷", "tube": "支", "case": "箱",
+                     "kg": "千克", "g": "克", "l": "升", "ml": "毫升", "m": "米", "set": "套"}}
+
+
+def product_columns(product: Product, language: str) -> dict[str, str]:
+    unit = product.unit_of_measure
+    return {"sku": product.sku, "name": product.name,
+            "unit": UNIT_NAMES.get(language, {}).get(unit, unit)}
+
+
+async def products_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Product]:
+    found = await session.scalars(select(Product).where(Product.id.in_(set(ids))))
+    return {product.id: product for product in found}
+
+
+async def display_names(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, str]:
+    rows = await session.execute(
+        select(User.id, User.display_name).where(User.id.in_(set(user_ids))))
+    return {user_id: name for user_id, name in rows}
+
+
+async def display_name_of(session: AsyncSession, username: str) -> str:
+    """How a document names a person: their display name (the username if they have none)."""
+    name = await session.scalar(select(User.display_name).where(User.username == username))
+    return name or username
 
 
 def view_of(

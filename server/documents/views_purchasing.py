@@ -4,22 +4,24 @@ QC results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from server.auth import Principal, User
+from server.auth import Principal
 from server.catalog.models import Product, Supplier, Warehouse
 from server.documents.models import DocumentKind
 from server.documents.views_common import (
     ZERO,
     View,
     day_text,
+    display_name_of,
+    display_names,
     money_text,
     product_columns,
+    products_by_id,
     quantity_text,
     time_text,
     view_of,
@@ -30,15 +32,6 @@ from server.purchasing import queries as purchasing
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine, ShipmentNotice
 from server.receiving import queries as receiving
 from server.receiving.models import Inspection
-
-
-async def _products(session: AsyncSession, ids: Iterable[int]) -> dict[int, Product]:
-    return {p.id: p for p in await session.scalars(select(Product).where(Product.id.in_(set(ids))))}
-
-
-async def _usernames(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
-    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(set(ids))))
-    return {user_id: name for user_id, name in rows}
 
 
 def _supplier_party(supplier: Supplier) -> dict[str, str]:
@@ -54,9 +47,9 @@ async def purchase_order_view(
     order = await purchasing.purchase_order(session, principal, number)
     if order is None:
         raise NotFound(f"no purchase order {number!r}", field="number")
-    products = await _products(session, (line.product_id for line in order.lines))
+    products = await products_by_id(session, (line.product_id for line in order.lines))
     lines = [{
-        "no": line.line_no, **product_columns(products[line.product_id]),
+        "no": line.line_no, **product_columns(products[line.product_id], language),
         "quantity": quantity_text(line.quantity), "unit_price": money_text(line.unit_price),
         "amount": money_text(line.amount), "requested_date": day_text(line.requested_date),
         "confirmed_date": day_text(line.confirmed_date),
@@ -64,7 +57,7 @@ async def purchase_order_view(
     approvals: list[dict[str, str]] = []
     if not principal.is_supplier:
         [trail] = await purchasing.approval_trails_by_order_ids(session, [order.id])
-        approvers = await _usernames(session, (task.approver_id for task in trail))
+        approvers = await display_names(session, (task.approver_id for task in trail))
         approvals = [{"step": task.step_name, "approver": approvers[task.approver_id],
                       "decision": task.status, "at": time_text(task.decided_at),
                       "comment": task.comment or ""} for task in trail]
@@ -102,10 +95,10 @@ async def asn_label_view(
     order = await session.get_one(PurchaseOrder, notice.order_id)
     order_lines = {line.id: line for line in await session.scalars(
         select(PurchaseOrderLine).where(PurchaseOrderLine.order_id == order.id))}
-    products = await _products(session, (line.product_id for line in order_lines.values()))
+    products = await products_by_id(session, (line.product_id for line in order_lines.values()))
     lines = [{
         "no": order_lines[line.order_line_id].line_no,
-        **product_columns(products[order_lines[line.order_line_id].product_id]),
+        **product_columns(products[order_lines[line.order_line_id].product_id], language),
         "quantity": quantity_text(line.quantity), "lot": line.lot,
         "expiry": day_text(line.expiry), "sscc": line.sscc or "",
     } for line in notice.lines]
@@ -132,22 +125,22 @@ async def receipt_view(
     if found is None:
         raise NotFound(f"no receipt {number!r}", field="number")
     receipt = found.receipt
-    products = await _products(session, (line.product_id for line in receipt.lines))
+    products = await products_by_id(session, (line.product_id for line in receipt.lines))
     line_ids = [line.id for line in receipt.lines]
     inspections = list(await session.scalars(
         select(Inspection).where(Inspection.receipt_line_id.in_(line_ids)).order_by(Inspection.id)))
-    inspectors = await _usernames(session, (i.inspector_id for i in inspections))
+    inspectors = await display_names(session, (i.inspector_id for i in inspections))
     decided: dict[int, list[Inspection]] = {}
     for inspection in inspections:
         decided.setdefault(inspection.receipt_line_id, []).append(inspection)
     line_nos = {line.id: line.line_no for line in receipt.lines}
     lines: list[dict[str, Any]] = [{
-        "no": line.line_no, **product_columns(products[line.product_id]),
+        "no": line.line_no, **product_columns(products[line.product_id], language),
         "order_line_no": found.order_line_numbers[line.id],
         "quantity": quantity_text(line.quantity), "unit_price": money_text(line.unit_cost),
         "amount": money_text(line.quantity * line.unit_cost), "lot": line.lot,
         "expiry": day_text(line.expiry), "bucket": line.bucket,
-        "qc": ", ".join(dict.fromkeys(i.result for i in decided.get(line.id, []))),
+        "qc": _qc_state(products[line.product_id], decided.get(line.id, [])),
         "accepted": quantity_text(sum((i.accepted_quantity for i in decided.get(line.id, [])),
                                       start=ZERO)),
         "rejected": quantity_text(sum((i.rejected_quantity for i in decided.get(line.id, [])),
@@ -163,7 +156,8 @@ async def receipt_view(
         lines,
         {"quantity": quantity_text(sum((line.quantity for line in receipt.lines), start=ZERO)),
          "amount": amount, "tax": "", "total": amount},
-        {"notice_number": found.notice_number or "", "received_by": found.received_by,
+        {"notice_number": found.notice_number or "",
+         "received_by": await display_name_of(session, found.received_by),
          "received_at": time_text(receipt.received_at),
          "inspections": [{
              "line_no": line_nos[i.receipt_line_id], "result": i.result,
@@ -173,3 +167,11 @@ async def receipt_view(
              "at": time_text(i.decided_at), "notes": i.notes,
          } for i in inspections]},
     )
+
+
+def _qc_state(product: Product, decisions: list[Inspection]) -> str:
+    """The decisions on a line (pass, fail, concession), else "pending" for a product that needs
+    QC, else "not_required": a line received straight to stock reads as such, not as 0 accepted."""
+    if decisions:
+        return ", ".join(dict.fromkeys(decision.result for decision in decisions))
+    return "pending" if product.qc_required else "not_required"

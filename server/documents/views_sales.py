@@ -3,7 +3,6 @@ a shipment the delivery note (出库单), the shipping label and the customer in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -11,15 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal
-from server.catalog.models import Customer, Product, Warehouse
+from server.catalog.models import Customer, Warehouse
 from server.documents.models import DocumentKind
 from server.documents.views_common import (
     ZERO,
     View,
     day_text,
+    display_name_of,
     money,
     money_text,
     product_columns,
+    products_by_id,
     quantity_text,
     time_text,
     view_of,
@@ -32,10 +33,6 @@ from server.sales.pick_queries import ShipmentView
 
 # Value-added tax on the invoice. Sales order prices are net: the tax is added on top.
 VAT_RATE = Decimal("0.13")
-
-
-async def _products(session: AsyncSession, ids: Iterable[int]) -> dict[int, Product]:
-    return {p.id: p for p in await session.scalars(select(Product).where(Product.id.in_(set(ids))))}
 
 
 async def _customers_by_order(
@@ -61,11 +58,11 @@ async def pick_list_view(
     if found is None:
         raise NotFound(f"no pick list {number!r}", field="number")
     pick_list = found.pick_list
-    products = await _products(session, (line.line.product_id for line in found.lines))
+    products = await products_by_id(session, (line.line.product_id for line in found.lines))
     customers = await _customers_by_order(session, found.order_numbers)
     walked = sorted(found.lines, key=lambda view: (view.bin_code, view.line.line_no))
     lines: list[dict[str, Any]] = [{
-        "no": view.line.line_no, **product_columns(products[view.line.product_id]),
+        "no": view.line.line_no, **product_columns(products[view.line.product_id], language),
         "quantity": quantity_text(view.line.quantity), "bin": view.bin_code, "lot": view.line.lot,
         "order_number": view.order_line.order_number,
         "customer": customers[view.order_line.order_number].name,
@@ -105,9 +102,9 @@ async def _shipment_view(
     shipment = found.shipment
     order_numbers = list(dict.fromkeys(line.order_line.order_number for line in found.lines))
     customers = await _customers_by_order(session, order_numbers)
-    products = await _products(session, (line.line.product_id for line in found.lines))
+    products = await products_by_id(session, (line.line.product_id for line in found.lines))
     lines: list[dict[str, Any]] = [{
-        "no": index, **product_columns(products[view.line.product_id]),
+        "no": index, **product_columns(products[view.line.product_id], language),
         "quantity": quantity_text(view.line.quantity), "lot": view.line.lot,
         "order_number": view.order_line.order_number, "order_line_no": view.order_line.line_no,
         "unit_price": money_text(view.line.unit_price),
@@ -125,7 +122,8 @@ async def _shipment_view(
                                                  start=ZERO)),
                    "amount": str(amount), "tax": "", "total": str(amount)},
         {"carrier": shipment.carrier, "tracking_number": shipment.tracking_number,
-         "pick_list_number": found.pick_list_number, "shipped_by": found.shipped_by,
+         "pick_list_number": found.pick_list_number,
+         "shipped_by": await display_name_of(session, found.shipped_by),
          "shipped_at": time_text(shipment.shipped_at), "order_number": order_numbers[0],
          "order_numbers": order_numbers, **(extra or {})},
     )
