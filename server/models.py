@@ -5,6 +5,7 @@ from server.approvals import models as approval_models
 from server.catalog import models as catalog_models
 from server.db import Base
 from server.documents import models as document_models
+from server.finance import models as finance_models
 from server.inventory import models as inventory_models
 from server.planning import models as planning_models
 from server.purchasing import models as purchasing_models
@@ -18,6 +19,7 @@ __all__ = [
     "catalog_models",
     "document_models",
     "events",
+    "finance_models",
     "idempotency",
     "inventory_models",
     "numbering",

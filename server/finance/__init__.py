@@ -1,0 +1,1 @@
+"""Finance: supplier invoices matched three ways, customer invoices and payments, reports."""
