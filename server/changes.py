@@ -1,10 +1,12 @@
 """Which product × warehouse pairs a transaction changed the stock or demand of, and what must
-follow before it commits.
+follow once it has committed.
 
 Areas upstream of planning (inventory postings, sales orders, purchase orders, sales history)
-mark the pairs they touch; just before ``Database.transaction`` commits, the reactions registered
-here (planning's live recompute) run once for everything marked, in the same transaction, so a
-suggestion never lags the change that caused it and the upstream areas never import planning.
+mark the pairs they touch; right after ``Database.transaction`` commits, the reactions registered
+here (planning's live recompute) run once for everything marked, in an immediately following
+transaction, before the caller gets its answer. So a suggestion never lags the change that caused
+it, the change itself does not wait for planning while it holds its stock locks, a failing
+reaction cannot undo it, and the upstream areas never import planning.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ def mark_changed(session: AsyncSession, pairs: Iterable[Pair]) -> None:
     changed.update(pairs)
 
 
-async def settle_changes(session: AsyncSession) -> None:
-    """Run every reaction on the pairs marked so far; repeat while reactions mark more."""
-    while changed := session.info.pop(_CHANGED_KEY, None):
-        for reaction in list(_reactions):
-            await reaction(session, frozenset(changed))
+def take_changes(session: AsyncSession) -> frozenset[Pair]:
+    """The pairs marked in ``session`` so far, forgetting them."""
+    return frozenset(session.info.pop(_CHANGED_KEY, ()))
+
+
+async def react(session: AsyncSession, pairs: frozenset[Pair]) -> None:
+    for reaction in list(_reactions):
+        await reaction(session, pairs)

@@ -8,6 +8,7 @@ block ends normally and rolls back on any exception. On SQLite a write transacti
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from server.changes import settle_changes
+from server.changes import Pair, react, take_changes
 from server.errors import Conflict
 
 NAMING_CONVENTION = {
@@ -54,6 +55,9 @@ def upsert_insert(session: AsyncSession, table: Any) -> Any:
     dialect's own, as both of our databases have one of the same shape."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+log = logging.getLogger(__name__)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -168,17 +172,31 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One use case's unit of work: commit on success, roll back on any exception.
 
-        Before committing, the reactions to the stock and demand it changed run in it
-        (``server.changes``). A constraint that a concurrent transaction won (a unique code
-        taken between our check and our insert) surfaces as CONFLICT rather than as a crash."""
+        Once it has committed, the reactions to the stock and demand it changed run in a
+        following transaction (``server.changes``). A constraint that a concurrent transaction
+        won (a unique code taken between our check and our insert) surfaces as CONFLICT rather
+        than as a crash."""
         try:
-            async with self._write_sessions() as session, session.begin():
-                yield session
-                await settle_changes(session)
+            async with self._write_sessions() as session:
+                async with session.begin():
+                    yield session
+                changed = take_changes(session)
         except IntegrityError as error:
             raise Conflict(
                 "the change collides with data written at the same time; reload and try again"
             ) from error
+        if changed:
+            await self._react(changed)
+
+    async def _react(self, pairs: frozenset[Pair]) -> None:
+        try:
+            async with self.transaction() as session:
+                await react(session, pairs)
+        except Exception:
+            # The change is committed and stands; its suggestions stay as they were until the
+            # next change of those pairs or the next full planning run.
+            log.exception("reacting to changed product × warehouse pairs failed: %s",
+                          sorted(pairs)[:20])
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

@@ -1,6 +1,6 @@
 """Planning runs: the whole book (``plan_all``: ``caixiao plan``, ``recomputeSuggestions``) and
 the live recompute of the product × warehouse pairs a transaction changed (``recompute_pairs``,
-run by ``server.changes`` just before any transaction that touched stock or demand commits).
+run by ``server.changes`` right after any transaction that touched stock or demand commits).
 
 Both read with ``server.planning.inputs``, fit the baseline for every pair with history at once
 (``server.planning.baseline``), plan each pair (``server.planning.plan``) and write the result

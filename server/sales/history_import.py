@@ -221,7 +221,7 @@ async def import_sales_history(
                    "week_start": row.week_start, "region": row.region,
                    "source": HistorySource.IMPORTED.value, "quantity": row.quantity}
                   for row in parsed.rows]
-        # The demand pool changed: planning recomputes these pairs before the import commits.
+        # The demand pool changed: planning recomputes these pairs once the import commits.
         mark_changed(session, {(v["product_id"], v["warehouse_id"]) for v in values})
         upsert = _replacing_upsert(session)
         for offset in range(0, len(values), ROWS_PER_BATCH):

@@ -37,7 +37,7 @@ def term(suggestion: ReplenishmentSuggestion, name: str) -> str:
     return next(t["value"] for t in suggestion.explanation["terms"] if t["term"] == name)
 
 
-async def test_a_backorder_opens_an_explained_suggestion_in_the_same_transaction(
+async def test_a_backorder_opens_an_explained_suggestion_before_the_order_is_answered(
     db: Database,
 ) -> None:
     world = await sales_world(db)
@@ -88,7 +88,7 @@ async def test_the_full_run_plans_from_history_and_keeps_ids(db: Database) -> No
     assert again.id == first.id and again.quantity == first.quantity
 
 
-async def test_imported_history_is_planned_before_the_import_commits(db: Database) -> None:
+async def test_imported_history_is_planned_as_soon_as_the_import_commits(db: Database) -> None:
     world = await sales_world(db)
     this_week = week_start(utcnow().date())
     rows = "".join(f"{this_week - timedelta(weeks=w)},P3,WH1,East,30\n" for w in range(1, 9))
