@@ -1,0 +1,220 @@
+"""Payables: supplier invoices recorded and three-way matched against purchase orders and the
+goods accepted on them, then approved for payment (through the SUPPLIER_INVOICE approval flow
+when the total is over the finance policy's threshold)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from server.approvals import service as approvals
+from server.approvals.models import ApprovalRequest
+from server.auth import Principal, Role
+from server.catalog.models import Supplier
+from server.catalog.rules import raise_problems
+from server.catalog.suppliers import supplier_by_code
+from server.db import Database, utcnow
+from server.errors import DomainError, InvalidState, NotFound
+from server.finance.match_rules import (
+    ZERO,
+    InvoiceLineDraft,
+    Tolerances,
+    all_matched,
+    invoice_problems,
+    match_line,
+    money,
+)
+from server.finance.models import (
+    MatchResult,
+    SupplierInvoice,
+    SupplierInvoiceLine,
+    SupplierInvoiceState,
+)
+from server.finance.policy import FINANCE_EDITORS, finance_policy
+from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
+
+DOCUMENT_TYPE = "SUPPLIER_INVOICE"
+PAYABLES_READERS = (*FINANCE_EDITORS, Role.PURCHASE_MANAGER)
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierInvoiceDraft:
+    supplier_code: str
+    invoice_number: str
+    invoice_date: date
+    lines: Sequence[InvoiceLineDraft]
+    tax: Decimal = ZERO
+    currency: str = "CNY"
+
+
+def approval_facts(supplier_code: str, currency: str, amount: Decimal) -> dict[str, Any]:
+    """What a SUPPLIER_INVOICE approval condition may test: ``amount``, ``supplier``,
+    ``currency``."""
+    return {"amount": amount, "supplier": supplier_code, "currency": currency}
+
+
+SAMPLE_FACTS = approval_facts("SUP", "CNY", Decimal(1))
+
+
+async def record_supplier_invoice(
+    db: Database, principal: Principal, draft: SupplierInvoiceDraft
+) -> SupplierInvoice:
+    """Record an invoice and match each line, in one transaction: MATCHED when every line is
+    within tolerance, else VARIANCE (held until a corrected invoice replaces it)."""
+    principal.require(*FINANCE_EDITORS)
+    number = draft.invoice_number.strip()
+    raise_problems(*invoice_problems(number, draft.currency, draft.tax, draft.lines))
+    async with db.transaction() as session:
+        supplier = await supplier_by_code(session, draft.supplier_code, "supplierCode")
+        duplicate = await session.scalar(select(SupplierInvoice.id).where(
+            SupplierInvoice.supplier_id == supplier.id, SupplierInvoice.invoice_number == number))
+        if duplicate is not None:
+            raise DomainError(f"{supplier.code} invoice {number} is already recorded",
+                              field="invoiceNumber", code="DUPLICATE_INVOICE")
+        order_lines = await _order_lines(session, supplier, draft)
+        invoiced = await _already_invoiced(session, [line.id for line in order_lines.values()])
+        policy = await finance_policy(session)
+        tolerances = Tolerances(policy.price_tolerance_pct, policy.quantity_tolerance_pct)
+        invoice = SupplierInvoice(
+            supplier_id=supplier.id, invoice_number=number, invoice_date=draft.invoice_date,
+            currency=draft.currency, tax=draft.tax, created_by_id=principal.user_id,
+            subtotal=ZERO, total=ZERO, state=SupplierInvoiceState.VARIANCE.value)
+        for line_no, drafted in enumerate(draft.lines, start=1):
+            order_line = order_lines[(drafted.po_number, drafted.line_no)]
+            accepted_left = order_line.accepted_quantity - invoiced[order_line.id]
+            # A later line of this same invoice must not invoice the same goods again.
+            invoiced[order_line.id] += drafted.quantity
+            matched = match_line(drafted.quantity, drafted.unit_price, order_line.unit_price,
+                                 accepted_left, tolerances)
+            invoice.lines.append(SupplierInvoiceLine(
+                line_no=line_no, order_line_id=order_line.id, quantity=drafted.quantity,
+                unit_price=drafted.unit_price, ordered_quantity=order_line.quantity,
+                accepted_quantity=order_line.accepted_quantity,
+                order_price=order_line.unit_price, result=matched.result.value,
+                price_variance=matched.price_variance,
+                quantity_variance=matched.quantity_variance))
+        invoice.subtotal = sum((money(line.quantity * line.unit_price) for line in invoice.lines),
+                               ZERO)
+        invoice.total = invoice.subtotal + draft.tax
+        if all_matched([MatchResult(line.result) for line in invoice.lines]):
+            invoice.state = SupplierInvoiceState.MATCHED.value
+        session.add(invoice)
+        await session.flush()
+        return invoice
+
+
+async def approve_supplier_invoice(
+    db: Database, principal: Principal, invoice_id: int
+) -> SupplierInvoice:
+    """Approve a MATCHED invoice for payment: at once up to the policy's threshold, through the
+    SUPPLIER_INVOICE approval flow over it (PENDING_APPROVAL until decided)."""
+    principal.require(*FINANCE_EDITORS)
+    async with db.transaction() as session:
+        invoice = await load_invoice(session, invoice_id, lock=True)
+        if SupplierInvoiceState(invoice.state) is not SupplierInvoiceState.MATCHED:
+            raise InvalidState(
+                f"invoice {invoice.invoice_number} is {invoice.state}: only a matched invoice "
+                "can be approved for payment", field="id", code="NOT_MATCHED")
+        policy = await finance_policy(session)
+        invoice.version += 1
+        if invoice.total <= policy.approval_threshold:
+            _decide(invoice, SupplierInvoiceState.APPROVED)
+            return invoice
+        invoice.state = SupplierInvoiceState.PENDING_APPROVAL.value
+        supplier = await session.get_one(Supplier, invoice.supplier_id)
+        request = await approvals.start(
+            session, DOCUMENT_TYPE, invoice.id, invoice.invoice_number,
+            approval_facts(supplier.code, invoice.currency, invoice.total), principal)
+        if request.status == approvals.RequestStatus.APPROVED:
+            _decide(invoice, SupplierInvoiceState.APPROVED)
+        return invoice
+
+
+async def load_invoice(
+    session: AsyncSession, invoice_id: int, *, lock: bool = False
+) -> SupplierInvoice:
+    stmt = (select(SupplierInvoice).where(SupplierInvoice.id == invoice_id)
+            .options(selectinload(SupplierInvoice.lines)))
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    invoice = await session.scalar(stmt)
+    if invoice is None:
+        raise NotFound(f"no supplier invoice {invoice_id}", field="id")
+    return invoice
+
+
+async def _order_lines(
+    session: AsyncSession, supplier: Supplier, draft: SupplierInvoiceDraft
+) -> dict[tuple[str, int], PurchaseOrderLine]:
+    """The PO lines the invoice names, locked in id order so two invoices of the same goods
+    match one after the other; every unknown or foreign one is reported at once."""
+    keys = {(line.po_number, line.line_no) for line in draft.lines}
+    rows = await session.execute(
+        select(PurchaseOrder.number, PurchaseOrder.supplier_id, PurchaseOrderLine)
+        .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)
+        .where(PurchaseOrder.number.in_({number for number, _ in keys}),
+               PurchaseOrderLine.line_no.in_({line_no for _, line_no in keys}))
+        .order_by(PurchaseOrderLine.id)
+        .with_for_update(of=PurchaseOrderLine)
+        .execution_options(populate_existing=True))
+    found: dict[tuple[str, int], PurchaseOrderLine] = {}
+    foreign: set[str] = set()
+    for number, supplier_id, line in rows:
+        if (number, line.line_no) not in keys:
+            continue
+        if supplier_id != supplier.id:
+            foreign.add(number)
+        found[(number, line.line_no)] = line
+    for index, line in enumerate(draft.lines):
+        if line.po_number in foreign:
+            raise DomainError(f"{line.po_number} is not an order of {supplier.code}",
+                              field=f"lines[{index}].poNumber", code="WRONG_SUPPLIER")
+        if (line.po_number, line.line_no) not in found:
+            raise NotFound(f"no line {line.line_no} on purchase order {line.po_number!r}",
+                           field=f"lines[{index}].lineNo")
+    return found
+
+
+async def _already_invoiced(
+    session: AsyncSession, order_line_ids: Sequence[int]
+) -> defaultdict[int, Decimal]:
+    """What earlier invoices, rejected ones aside, already invoiced on each PO line."""
+    rows = await session.execute(
+        select(SupplierInvoiceLine.order_line_id, func.sum(SupplierInvoiceLine.quantity))
+        .join(SupplierInvoice, SupplierInvoice.id == SupplierInvoiceLine.invoice_id)
+        .where(SupplierInvoiceLine.order_line_id.in_(order_line_ids),
+               SupplierInvoice.state != SupplierInvoiceState.REJECTED.value)
+        .group_by(SupplierInvoiceLine.order_line_id))
+    invoiced: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
+    for order_line_id, quantity in rows:
+        invoiced[order_line_id] = Decimal(quantity)
+    return invoiced
+
+
+def _decide(invoice: SupplierInvoice, state: SupplierInvoiceState) -> None:
+    invoice.state = state.value
+    invoice.decided_at = utcnow()
+
+
+async def _on_decided(
+    session: AsyncSession, request: ApprovalRequest, principal: Principal
+) -> None:
+    invoice = await session.scalar(
+        select(SupplierInvoice).where(SupplierInvoice.id == request.document_id)
+        .with_for_update().execution_options(populate_existing=True))
+    if invoice is None or invoice.state != SupplierInvoiceState.PENDING_APPROVAL.value:
+        return
+    invoice.version += 1
+    approved = request.status == approvals.RequestStatus.APPROVED
+    _decide(invoice, SupplierInvoiceState.APPROVED if approved else SupplierInvoiceState.REJECTED)
+
+
+approvals.register(approvals.DocumentKind(DOCUMENT_TYPE, SAMPLE_FACTS, _on_decided))
