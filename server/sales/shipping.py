@@ -25,6 +25,7 @@ from server.numbering import next_number
 from server.sales import pick_queries
 from server.sales.alerts import AlertKind, order_event, party_of, sales_alert
 from server.sales.history import record_shipped
+from server.sales.listeners import shipped
 from server.sales.models import (
     PickLineStatus,
     PickList,
@@ -114,6 +115,7 @@ async def confirm_shipment(
         pick_list.version += 1
         await session.flush()
         await _tell(session, orders, order_lines, picked, shipment)
+        await shipped(session, [shipment.id])
         return {"number": number}
 
     outcome = await run_once(db, principal, "confirmShipment", request.idempotency_key, perform)
