@@ -154,32 +154,37 @@ async def load_invoice(
 async def _order_lines(
     session: AsyncSession, supplier: Supplier, draft: SupplierInvoiceDraft
 ) -> dict[tuple[str, int], PurchaseOrderLine]:
-    """The PO lines the invoice names, locked in id order so two invoices of the same goods
-    match one after the other; every unknown or foreign one is reported at once."""
-    keys = {(line.po_number, line.line_no) for line in draft.lines}
-    rows = await session.execute(
-        select(PurchaseOrder.number, PurchaseOrder.supplier_id, PurchaseOrderLine)
-        .join(PurchaseOrderLine, PurchaseOrderLine.order_id == PurchaseOrder.id)
-        .where(PurchaseOrder.number.in_({number for number, _ in keys}),
-               PurchaseOrderLine.line_no.in_({line_no for _, line_no in keys}))
-        .order_by(PurchaseOrderLine.id)
-        .with_for_update(of=PurchaseOrderLine)
+    """The PO lines the invoice names; every unknown or foreign one is refused. Their orders
+    are locked in id order, as receipts and inspections lock them, so the accepted quantities
+    hold still and two invoices of the same goods match one after the other."""
+    numbers = {line.po_number for line in draft.lines}
+    locked = await session.scalars(
+        select(PurchaseOrder).where(PurchaseOrder.number.in_(numbers))
+        .order_by(PurchaseOrder.id).with_for_update())
+    orders = {order.number: order for order in locked}
+    lines = await session.scalars(
+        select(PurchaseOrderLine)
+        .where(PurchaseOrderLine.order_id.in_([order.id for order in orders.values()]))
         .execution_options(populate_existing=True))
+    number_of = {order.id: order.number for order in orders.values()}
+    by_key = {(number_of[line.order_id], line.line_no): line for line in lines}
     found: dict[tuple[str, int], PurchaseOrderLine] = {}
-    foreign: set[str] = set()
-    for number, supplier_id, line in rows:
-        if (number, line.line_no) not in keys:
-            continue
-        if supplier_id != supplier.id:
-            foreign.add(number)
-        found[(number, line.line_no)] = line
-    for index, line in enumerate(draft.lines):
-        if line.po_number in foreign:
-            raise DomainError(f"{line.po_number} is not an order of {supplier.code}",
+    for index, drafted in enumerate(draft.lines):
+        order = orders.get(drafted.po_number)
+        if order is None:
+            raise NotFound(f"no purchase order {drafted.po_number!r}",
+                           field=f"lines[{index}].poNumber")
+        if order.supplier_id != supplier.id:
+            raise DomainError(f"{order.number} is not an order of {supplier.code}",
                               field=f"lines[{index}].poNumber", code="WRONG_SUPPLIER")
-        if (line.po_number, line.line_no) not in found:
-            raise NotFound(f"no line {line.line_no} on purchase order {line.po_number!r}",
+        if order.currency != draft.currency:
+            raise DomainError(f"{order.number} is in {order.currency}, the invoice in "
+                              f"{draft.currency}", field="currency", code="CURRENCY_MISMATCH")
+        line = by_key.get((order.number, drafted.line_no))
+        if line is None:
+            raise NotFound(f"{order.number} has no line {drafted.line_no}",
                            field=f"lines[{index}].lineNo")
+        found[(order.number, drafted.line_no)] = line
     return found
 
 
