@@ -24,10 +24,10 @@ from server.finance.models import (
     CustomerInvoice,
     CustomerInvoiceLine,
     CustomerInvoiceState,
-    FinancePolicy,
     Payment,
     PaymentAllocation,
 )
+from server.finance.policy import finance_policy
 from server.numbering import next_number
 from server.pagination import Page, paginate
 from server.sales.listeners import on_shipped
@@ -37,7 +37,6 @@ from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLi
 VAT_RATE = Decimal("0.13")
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
-DEFAULT_PAYMENT_TERMS_DAYS = 30
 INVOICE_PREFIX = "INV"
 PAYMENT_PREFIX = "PAY"
 MAX_REFERENCE_LENGTH = 200
@@ -163,8 +162,7 @@ async def _invoice_shipment(session: AsyncSession, shipment_id: int) -> None:
                            field="pickListNumber")
     order = rows[0][1]
     invoice_date = shipment.shipped_at.date()
-    terms = await session.scalar(select(FinancePolicy.payment_terms_days)
-                                 .where(FinancePolicy.id == 1))
+    terms = (await finance_policy(session)).payment_terms_days
     lines = [CustomerInvoiceLine(
         line_no=index, shipment_line_id=line.id, product_id=line.product_id,
         quantity=line.quantity, unit_price=line.unit_price,
@@ -176,8 +174,7 @@ async def _invoice_shipment(session: AsyncSession, shipment_id: int) -> None:
         number=await next_number(session, INVOICE_PREFIX, invoice_date),
         shipment_id=shipment.id, customer_id=order.customer_id,
         salesperson_id=order.salesperson_id, region=order.region, invoice_date=invoice_date,
-        due_date=invoice_date + timedelta(
-            days=DEFAULT_PAYMENT_TERMS_DAYS if terms is None else terms),
+        due_date=invoice_date + timedelta(days=terms),
         currency=order.currency, subtotal=subtotal, tax=tax, total=subtotal + tax,
         paid_amount=ZERO, state=CustomerInvoiceState.OPEN.value, lines=lines))
     await session.flush()

@@ -1,0 +1,1 @@
+"""GraphQL contract for finance: payables, receivables and their reports."""
