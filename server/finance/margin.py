@@ -1,0 +1,154 @@
+"""``margin_report``: revenue, COGS and gross margin of what shipped in a date range, grouped by
+order, product, category, region, customer or salesperson, with the margin expected when the
+orders were taken beside it.
+
+Revenue is each shipment line's quantity × its order line price. COGS is the value of the stock
+that left: the ``SH`` ledger rows the shipment posted, one per shipment line (``document_line``
+is the line's place in the shipment, which is the order its lines were written in, so lines are
+numbered by id within their shipment to meet them). Expected COGS is the order line's
+``expected_unit_cost`` (the moving average when the order was taken) × the quantity shipped.
+One aggregate query per answer; the total row is its own query so that it is rounded once, not
+summed from rounded rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import Principal, Role, User
+from server.catalog.models import Customer, Product
+from server.errors import InvalidInput
+from server.finance.reports import day_start, money, percent
+from server.inventory.models import StockLedger
+from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
+from server.sales.shipping import DOCUMENT_TYPE as SHIPMENT_DOCUMENT
+
+MARGIN_READERS = (Role.FINANCE_DIRECTOR,)
+# Sales see the report too, limited to the orders they are the salesperson of.
+OWN_ROWS_READERS = (Role.SALES,)
+UNNAMED = "(none)"
+
+
+class MarginGroupBy(StrEnum):
+    ORDER = "order"
+    PRODUCT = "product"
+    CATEGORY = "category"
+    REGION = "region"
+    CUSTOMER = "customer"
+    SALESPERSON = "salesperson"
+
+
+@dataclass(frozen=True, slots=True)
+class MarginRow:
+    key: str
+    label: str
+    revenue: Decimal
+    cogs: Decimal
+    margin: Decimal
+    margin_pct: Decimal | None
+    expected_cogs: Decimal | None
+    expected_margin: Decimal | None
+    expected_margin_pct: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarginReport:
+    date_from: date
+    date_to: date
+    group_by: MarginGroupBy
+    rows: list[MarginRow]
+    total: MarginRow
+
+
+def _group_columns(group_by: MarginGroupBy) -> tuple[Any, Any]:
+    """The key and label columns of one grouping."""
+    # Inline literals, not bound parameters: PostgreSQL must see the GROUP BY expression as
+    # the very one in SELECT.
+    salesperson = func.coalesce(User.username, literal_column("''"))
+    salesperson_name = func.coalesce(User.display_name, literal_column(f"'{UNNAMED}'"))
+    return {
+        MarginGroupBy.ORDER: (SalesOrder.number, Customer.name),
+        MarginGroupBy.PRODUCT: (Product.sku, Product.name),
+        MarginGroupBy.CATEGORY: (Product.category, Product.category),
+        MarginGroupBy.REGION: (SalesOrder.region, SalesOrder.region),
+        MarginGroupBy.CUSTOMER: (Customer.code, Customer.name),
+        MarginGroupBy.SALESPERSON: (salesperson, salesperson_name),
+    }[group_by]
+
+
+def _shipped_lines() -> Any:
+    """Each shipment line with its place in its shipment: the ledger's ``document_line``."""
+    return select(
+        ShipmentLine.id.label("id"),
+        func.row_number().over(partition_by=ShipmentLine.shipment_id,
+                               order_by=ShipmentLine.id).label("document_line"),
+    ).subquery("numbered")
+
+
+async def margin_report(
+    session: AsyncSession, principal: Principal, date_from: date, date_to: date,
+    group_by: MarginGroupBy,
+) -> MarginReport:
+    """The margin of shipments from ``date_from`` to ``date_to`` (both included, UTC days)."""
+    principal.require(*MARGIN_READERS, *OWN_ROWS_READERS)
+    if date_from > date_to:
+        raise InvalidInput(f"dateFrom {date_from} is after dateTo {date_to}", field="dateFrom")
+    own_rows_only = not principal.has_any(*MARGIN_READERS)
+    key, label = _group_columns(group_by)
+    numbered = _shipped_lines()
+    revenue = func.sum(ShipmentLine.quantity * ShipmentLine.unit_price)
+    cogs = func.sum(func.coalesce(StockLedger.value, 0))
+    expected_cogs = func.sum(SalesOrderLine.expected_unit_cost * ShipmentLine.quantity)
+    uncosted = func.sum(case((SalesOrderLine.expected_unit_cost.is_(None), 1), else_=0))
+
+    def query(*group: Any) -> Any:
+        statement = (
+            select(*group, revenue, cogs, expected_cogs, uncosted)
+            .select_from(ShipmentLine)
+            .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+            .join(numbered, numbered.c.id == ShipmentLine.id)
+            .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
+            .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+            .join(Customer, Customer.id == SalesOrder.customer_id)
+            .join(Product, Product.id == ShipmentLine.product_id)
+            .outerjoin(User, User.id == SalesOrder.salesperson_id)
+            .outerjoin(StockLedger, and_(
+                StockLedger.document_type == SHIPMENT_DOCUMENT,
+                StockLedger.document_number == Shipment.number,
+                StockLedger.document_line == numbered.c.document_line))
+            .where(Shipment.shipped_at >= day_start(date_from),
+                   Shipment.shipped_at < day_start(date_to + timedelta(days=1)))
+        )
+        if own_rows_only:
+            statement = statement.where(SalesOrder.salesperson_id == principal.user_id)
+        return statement
+
+    grouped = await session.execute(
+        query(key, label).group_by(key, label).order_by(key, label))
+    rows = [_row(str(k), str(lbl), *figures) for k, lbl, *figures in grouped]
+    total_figures = (await session.execute(query())).one()
+    total = _row("", "Total", *total_figures)
+    return MarginReport(date_from, date_to, group_by, rows, total)
+
+
+def _row(key: str, label: str, revenue: Decimal | None, cogs: Decimal | None,
+         expected_cogs: Decimal | None, uncosted: int | None) -> MarginRow:
+    """One row's figures in cents; expected ones only when every line had an expected cost."""
+    revenue_cents = money(revenue or 0)
+    cogs_cents = money(cogs or 0)
+    margin = revenue_cents - cogs_cents
+    expected = money(expected_cogs or 0) if not uncosted else None
+    expected_margin = revenue_cents - expected if expected is not None else None
+    return MarginRow(
+        key=key, label=label or UNNAMED,
+        revenue=revenue_cents, cogs=cogs_cents, margin=margin,
+        margin_pct=percent(margin, revenue_cents), expected_cogs=expected,
+        expected_margin=expected_margin,
+        expected_margin_pct=percent(expected_margin, revenue_cents)
+        if expected_margin is not None else None)

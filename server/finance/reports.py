@@ -1,0 +1,39 @@
+"""What the finance reports share: amounts in cents, percentages, UTC day boundaries. The
+reports themselves are ``server.finance.margin`` and ``server.finance.inventory_report``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+QUANTITY_PLACES = Decimal("0.0001")
+HUNDRED = Decimal(100)
+
+
+def exact(value: Decimal | float | int | None) -> Decimal:
+    """A SQL aggregate as a Decimal: SQLite may answer a sum of NUMERIC columns as a float, whose
+    shortest text is the decimal it stands for at these magnitudes."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def money(value: Decimal | float | int | None) -> Decimal:
+    return exact(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def quantity(value: Decimal | float | int | None) -> Decimal:
+    return exact(value).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` as a percentage of ``whole`` to 2 places; None when there is no whole."""
+    if whole == 0:
+        return None
+    return (part * HUNDRED / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def day_start(day: date) -> datetime:
+    """The first instant of a UTC day: ranges are [start of first day, start of the day after)."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
