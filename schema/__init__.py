@@ -25,6 +25,7 @@ from schema.context import CloseRequestSession
 from schema.documents.templates import PrintTemplateMutation, PrintTemplateQuery
 from schema.errors import DomainErrorCodes
 from schema.event_execution import SharedEventExecutor
+from schema.finance.payables import PayablesMutation, PayablesQuery
 from schema.finance.receivables import ReceivablesMutation, ReceivablesQuery
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
@@ -50,12 +51,14 @@ from server.config import Settings
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
-                             SuggestionQuery, PrintTemplateQuery, ReceivablesQuery))
+                             SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
+                             PayablesQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
                                     ReplenishmentRuleMutation, ForecastMutation,
-                                    SuggestionMutation, PrintTemplateMutation, ReceivablesMutation))
+                                    SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
+                                    PayablesMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
                                             SuggestionSubscription))
