@@ -18,7 +18,8 @@ from sqlalchemy.orm import selectinload
 from server.approvals import service as approvals
 from server.approvals.models import ApprovalRequest
 from server.auth import Principal, Role
-from server.catalog.models import Supplier
+from server.catalog.models import Product, Supplier
+from server.catalog.queries import PageRequest
 from server.catalog.rules import raise_problems
 from server.catalog.suppliers import supplier_by_code
 from server.db import Database, utcnow
@@ -39,6 +40,7 @@ from server.finance.models import (
     SupplierInvoiceState,
 )
 from server.finance.policy import FINANCE_EDITORS, finance_policy
+from server.pagination import Page, paginate
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
 
 DOCUMENT_TYPE = "SUPPLIER_INVOICE"
@@ -149,6 +151,74 @@ async def load_invoice(
     if invoice is None:
         raise NotFound(f"no supplier invoice {invoice_id}", field="id")
     return invoice
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLineRef:
+    """Which PO line an invoice line bills, by the keys people use."""
+
+    po_number: str
+    po_line_no: int
+    sku: str
+    product_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierInvoiceView:
+    invoice: SupplierInvoice  # with its lines loaded
+    supplier_code: str
+    supplier_name: str
+    line_refs: dict[int, InvoiceLineRef]  # by order_line_id
+
+
+async def list_supplier_invoices(
+    session: AsyncSession, principal: Principal, page: PageRequest,
+    supplier_code: str | None = None, state: SupplierInvoiceState | None = None,
+) -> Page[SupplierInvoiceView]:
+    """Supplier invoices, newest first, with their lines; three queries a page."""
+    principal.require(*PAYABLES_READERS)
+    stmt = select(SupplierInvoice).options(selectinload(SupplierInvoice.lines))
+    if supplier_code is not None:
+        supplier = await supplier_by_code(session, supplier_code, "supplierCode")
+        stmt = stmt.where(SupplierInvoice.supplier_id == supplier.id)
+    if state is not None:
+        stmt = stmt.where(SupplierInvoice.state == state.value)
+    found = await paginate(session, stmt, SupplierInvoice.id, first=page.first,
+                           after=page.after, max_page_size=page.max_page_size,
+                           newest_first=True)
+    return Page(rows=await _views(session, found.rows), cursors=found.cursors,
+                has_next_page=found.has_next_page, has_previous_page=found.has_previous_page)
+
+
+async def supplier_invoice(
+    session: AsyncSession, principal: Principal, invoice_id: int
+) -> SupplierInvoiceView:
+    principal.require(*PAYABLES_READERS)
+    [view] = await _views(session, [await load_invoice(session, invoice_id)])
+    return view
+
+
+async def _views(
+    session: AsyncSession, invoices: Sequence[SupplierInvoice]
+) -> list[SupplierInvoiceView]:
+    if not invoices:
+        return []
+    suppliers = {row.id: row for row in await session.scalars(
+        select(Supplier).where(Supplier.id.in_({i.supplier_id for i in invoices})))}
+    line_ids = {line.order_line_id for invoice in invoices for line in invoice.lines}
+    rows = await session.execute(
+        select(PurchaseOrderLine.id, PurchaseOrder.number, PurchaseOrderLine.line_no,
+               Product.sku, Product.name)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .join(Product, Product.id == PurchaseOrderLine.product_id)
+        .where(PurchaseOrderLine.id.in_(line_ids)))
+    refs = {line_id: InvoiceLineRef(number, line_no, sku, name)
+            for line_id, number, line_no, sku, name in rows}
+    return [SupplierInvoiceView(invoice, suppliers[invoice.supplier_id].code,
+                                suppliers[invoice.supplier_id].name,
+                                {line.order_line_id: refs[line.order_line_id]
+                                 for line in invoice.lines})
+            for invoice in invoices]
 
 
 async def _order_lines(
