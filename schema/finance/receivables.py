@@ -22,6 +22,7 @@ from server.finance.receivables import (
     InvoiceView,
     PaymentDraft,
     PaymentView,
+    money,
 )
 
 CustomerInvoiceStatus = strawberry.enum(CustomerInvoiceState, name="CustomerInvoiceState")
@@ -48,7 +49,7 @@ class PaymentAllocation:
     @classmethod
     def from_view(cls, view: AllocatedAmount) -> PaymentAllocation:
         return cls(payment_number=view.payment_number, invoice_number=view.invoice_number,
-                   received_on=view.received_on, amount=view.amount)
+                   received_on=view.received_on, amount=money(view.amount))
 
 
 @strawberry.type(description="The invoice of one shipment: net amount, 13 % VAT, total, and how "
@@ -82,11 +83,13 @@ class CustomerInvoice:
             customer_code=view.customer_code, customer_name=view.customer_name,
             salesperson_username=view.salesperson, region=row.region,
             invoice_date=row.invoice_date, due_date=row.due_date, currency=row.currency,
-            subtotal=row.subtotal, tax=row.tax, total=row.total, paid_amount=row.paid_amount,
-            open_amount=row.total - row.paid_amount, state=CustomerInvoiceState(row.state),
+            subtotal=money(row.subtotal), tax=money(row.tax), total=money(row.total),
+            paid_amount=money(row.paid_amount), open_amount=money(row.total - row.paid_amount),
+            state=CustomerInvoiceState(row.state),
             lines=[CustomerInvoiceLine(
                 line_no=v.line.line_no, sku=v.sku, product_name=v.product_name,
-                quantity=v.line.quantity, unit_price=v.line.unit_price, amount=v.line.amount)
+                quantity=v.line.quantity, unit_price=v.line.unit_price,
+                amount=money(v.line.amount))
                 for v in view.lines],
             allocations=[PaymentAllocation.from_view(a) for a in view.allocations])
 
@@ -104,9 +107,10 @@ class Payment:
     @classmethod
     def from_view(cls, view: PaymentView) -> Payment:
         row = view.payment
-        return cls(number=row.number, customer_code=view.customer_code, amount=row.amount,
+        return cls(number=row.number, customer_code=view.customer_code,
+                   amount=money(row.amount),
                    received_on=row.received_on, reference=row.reference,
-                   unallocated=view.unallocated,
+                   unallocated=money(view.unallocated),
                    allocations=[PaymentAllocation.from_view(a) for a in view.allocations])
 
 
