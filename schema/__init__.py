@@ -27,6 +27,7 @@ from schema.errors import DomainErrorCodes
 from schema.event_execution import SharedEventExecutor
 from schema.finance.payables import PayablesMutation, PayablesQuery
 from schema.finance.receivables import ReceivablesMutation, ReceivablesQuery
+from schema.finance.reports import ReportQuery
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
@@ -52,7 +53,7 @@ Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, Purchasin
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
                              SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery))
+                             PayablesQuery, ReportQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,

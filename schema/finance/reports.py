@@ -1,0 +1,127 @@
+"""Finance reports as queries: marginReport and inventoryReport. Each is also served as CSV and
+Excel at /reports/margin.csv|.xlsx and /reports/inventory.csv|.xlsx with the same arguments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from schema.context import Info
+from server.db import utcnow
+from server.finance import inventory_report as inventory
+from server.finance import margin
+from server.finance.margin import MarginGroupBy
+
+MarginReportGroupBy = strawberry.enum(MarginGroupBy, name="MarginReportGroupBy")
+
+
+@strawberry.input
+class MarginReportInput:
+    date_from: date = strawberry.field(description="First day of shipments (UTC), included.")
+    date_to: date = strawberry.field(description="Last day of shipments (UTC), included.")
+    group_by: MarginReportGroupBy
+
+
+@strawberry.type(description="Revenue, COGS and margin of one group (or of all: the total). "
+                             "Amounts in cents; percentages of revenue, null without revenue; "
+                             "expected figures null when a line had no order-time cost.")
+class MarginReportRow:
+    key: str
+    label: str
+    revenue: Decimal
+    cogs: Decimal
+    margin: Decimal
+    margin_pct: Decimal | None
+    expected_cogs: Decimal | None
+    expected_margin: Decimal | None
+    expected_margin_pct: Decimal | None
+
+    @classmethod
+    def from_row(cls, row: margin.MarginRow) -> MarginReportRow:
+        return cls(key=row.key, label=row.label, revenue=row.revenue, cogs=row.cogs,
+                   margin=row.margin, margin_pct=row.margin_pct,
+                   expected_cogs=row.expected_cogs, expected_margin=row.expected_margin,
+                   expected_margin_pct=row.expected_margin_pct)
+
+
+@strawberry.type
+class MarginReport:
+    date_from: date
+    date_to: date
+    rows: list[MarginReportRow]
+    total: MarginReportRow
+
+
+@strawberry.input
+class InventoryReportInput:
+    warehouse_code: str | None = strawberry.field(default=None,
+                                                  description="All warehouses when null.")
+    as_of: date | None = strawberry.field(default=None, description="End of this UTC day; "
+                                                                    "today when null.")
+    dead_days: int = strawberry.field(default=90, description="No movement for this many "
+                                                              "days makes stock dead (1–3650).")
+
+
+@strawberry.type(description="One product's stock: quantities in units, amounts in cents, "
+                             "ageing by receipt date assuming the stock on hand is the most "
+                             "recent receipts (FIFO).")
+class InventoryReportRow:
+    sku: str
+    name: str
+    on_hand: Decimal
+    value: Decimal
+    cogs_last_365_days: Decimal
+    average_value: Decimal
+    turnover: Decimal | None
+    shipped_last_90_days: Decimal
+    days_of_cover: Decimal | None
+    age_0_to_30_days: Decimal
+    age_31_to_90_days: Decimal
+    age_91_to_180_days: Decimal
+    age_over_180_days: Decimal
+    last_movement_at: datetime | None
+    dead: bool
+
+    @classmethod
+    def from_row(cls, row: inventory.InventoryRow) -> InventoryReportRow:
+        young, middle, old, oldest = (row.ageing[name] for name, _ in inventory.AGE_BUCKETS)
+        return cls(sku=row.sku, name=row.name, on_hand=row.on_hand, value=row.value,
+                   cogs_last_365_days=row.cogs, average_value=row.average_value,
+                   turnover=row.turnover, shipped_last_90_days=row.shipped_last_90_days,
+                   days_of_cover=row.days_of_cover, age_0_to_30_days=young,
+                   age_31_to_90_days=middle, age_91_to_180_days=old, age_over_180_days=oldest,
+                   last_movement_at=row.last_movement_at, dead=row.dead)
+
+
+@strawberry.type
+class InventoryReport:
+    warehouse_code: str | None
+    as_of: date
+    dead_days: int
+    rows: list[InventoryReportRow]
+
+
+@strawberry.type
+class ReportQuery:
+    @strawberry.field(description="Margin of what shipped in a date range, grouped; finance "
+                                  "directors and admins see all, sales their own orders.")
+    async def margin_report(self, info: Info, input: MarginReportInput) -> MarginReport:
+        answer = await margin.margin_report(info.context.session, info.context.user(),
+                                            input.date_from, input.date_to,
+                                            MarginGroupBy(input.group_by))
+        return MarginReport(date_from=answer.date_from, date_to=answer.date_to,
+                            rows=[MarginReportRow.from_row(row) for row in answer.rows],
+                            total=MarginReportRow.from_row(answer.total))
+
+    @strawberry.field(description="Stock on hand, value, turnover, cover, ageing and dead "
+                                  "stock per product; finance directors, purchase managers, "
+                                  "admins.")
+    async def inventory_report(self, info: Info, input: InventoryReportInput) -> InventoryReport:
+        answer = await inventory.inventory_report(
+            info.context.session, info.context.user(), input.warehouse_code,
+            input.as_of or utcnow().date(), input.dead_days)
+        return InventoryReport(warehouse_code=answer.warehouse_code, as_of=answer.as_of,
+                               dead_days=answer.dead_days,
+                               rows=[InventoryReportRow.from_row(row) for row in answer.rows])
