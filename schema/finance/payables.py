@@ -24,7 +24,8 @@ SupplierInvoiceStatus = strawberry.enum(SupplierInvoiceState, name="SupplierInvo
 
 
 @strawberry.type(description="One invoiced PO line and how it matched; the ordered and accepted "
-                             "quantities and the PO price are those at matching time.")
+                             "quantities and the PO price are those at matching time. Amounts "
+                             "are in cents.")
 class SupplierInvoiceLine:
     line_no: int
     po_number: str
@@ -76,12 +77,13 @@ class SupplierInvoice:
                 amount=money(line.quantity * line.unit_price),
                 ordered_quantity=line.ordered_quantity, accepted_quantity=line.accepted_quantity,
                 order_price=line.order_price, result=MatchResult(line.result),
-                price_variance=line.price_variance, quantity_variance=line.quantity_variance))
+                price_variance=money(line.price_variance),
+                quantity_variance=money(line.quantity_variance)))
         return cls(
             id=strawberry.ID(str(row.id)), supplier_code=view.supplier_code,
             supplier_name=view.supplier_name, invoice_number=row.invoice_number,
-            invoice_date=row.invoice_date, currency=row.currency, subtotal=row.subtotal,
-            tax=row.tax, total=row.total, state=SupplierInvoiceState(row.state),
+            invoice_date=row.invoice_date, currency=row.currency, subtotal=money(row.subtotal),
+            tax=money(row.tax), total=money(row.total), state=SupplierInvoiceState(row.state),
             created_at=row.created_at, decided_at=row.decided_at, version=row.version,
             lines=lines)
 
@@ -99,7 +101,7 @@ class FinancePolicy:
     def from_row(cls, row: FinancePolicyRow) -> FinancePolicy:
         return cls(price_tolerance_pct=row.price_tolerance_pct,
                    quantity_tolerance_pct=row.quantity_tolerance_pct,
-                   approval_threshold=row.approval_threshold,
+                   approval_threshold=money(row.approval_threshold),
                    payment_terms_days=row.payment_terms_days, updated_at=row.updated_at)
 
 
