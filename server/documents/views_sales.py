@@ -3,7 +3,6 @@ a shipment the delivery note (出库单), the shipping label and the customer in
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -27,12 +26,10 @@ from server.documents.views_common import (
     warehouse_party,
 )
 from server.errors import NotFound
+from server.finance.receivables import VAT_RATE
 from server.sales import pick_queries
 from server.sales.models import SalesOrder
 from server.sales.pick_queries import ShipmentView
-
-# Value-added tax on the invoice. Sales order prices are net: the tax is added on top.
-VAT_RATE = Decimal("0.13")
 
 
 async def _customers_by_order(

@@ -33,7 +33,8 @@ from server.pagination import Page, paginate
 from server.sales.listeners import on_shipped
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
 
-# China's standard VAT rate on goods, charged on the invoice's net amount.
+# China's standard VAT rate on goods. Sales order prices are net: the tax is added on top, on
+# finance's invoices and on the printed ones (server.documents) alike.
 VAT_RATE = Decimal("0.13")
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
