@@ -1,5 +1,6 @@
-"""The ASGI application: /graphql (HTTP, GraphiQL, graphql-transport-ws), /health and the
-documents' PDFs (/documents/{kind}/{number}.pdf)."""
+"""The ASGI application: /graphql (HTTP, GraphiQL, graphql-transport-ws), /health, the
+documents' PDFs (/documents/{kind}/{number}.pdf) and the finance reports as files
+(/reports/{name}.csv|.xlsx)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from server.config import Settings
 from server.db import Database
 from server.documents.http import document_response
 from server.event_hub import EventHub
+from server.finance.http import report_response
 
 BEARER = "bearer "
 
@@ -95,6 +97,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return await document_response(request, state["database"],
                                        bearer_token(request.headers.get("authorization")))
 
+    async def report(request: Request) -> Response:
+        return await report_response(request, state["database"],
+                                     bearer_token(request.headers.get("authorization")))
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         database = Database(settings.database_url, echo=settings.sql_echo)
@@ -115,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", _LifespanBuilt(state, "graphql")),
             Route("/health", health),
             Route("/documents/{kind}/{number}.pdf", document, methods=["GET"]),
+            Route("/reports/{name}.{format}", report, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -1,0 +1,164 @@
+"""``GET /reports/{name}.csv`` and ``.xlsx``: a finance report as a file, with the arguments of its
+GraphQL query as query parameters (``/reports/margin.csv?dateFrom=2026-01-01&dateTo=2026-01-31
+&groupBy=PRODUCT``, ``/reports/inventory.xlsx?warehouseCode=WH1&asOf=2026-01-31&deadDays=90``)
+and the same bearer token and role checks. One header row, then the rows; the margin report ends
+with its total row. Errors answer JSON ``{"error": {"code", "message", "field"}}``: 401 without
+a valid token, 403 for a role that may not read the report, 404 for an unknown report, format or
+warehouse, 400 for bad parameters."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server import auth
+from server.auth import Principal
+from server.db import Database, utcnow
+from server.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from server.finance.inventory_report import AGE_BUCKETS, inventory_report
+from server.finance.margin import MarginGroupBy, MarginRow, margin_report
+
+Cell = str | Decimal | int | bool | None
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (Unauthenticated, 401), (Forbidden, 403), (NotFound, 404))
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    title: str
+    filename: str
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+Parameters = Mapping[str, str]
+ReportReader = Callable[[AsyncSession, Principal, Parameters], Awaitable[Table]]
+
+
+def _date(parameters: Parameters, name: str, default: date | None = None) -> date:
+    text = parameters.get(name)
+    if not text:
+        if default is None:
+            raise InvalidInput(f"{name} is required (YYYY-MM-DD)", field=name)
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a date (YYYY-MM-DD), not {text!r}",
+                           field=name) from None
+
+
+def _text(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+MARGIN_HEADER = ["key", "label", "revenue", "cogs", "margin", "marginPct", "expectedCogs",
+                 "expectedMargin", "expectedMarginPct"]
+
+
+def _margin_cells(row: MarginRow) -> list[Cell]:
+    return [row.key, row.label, row.revenue, row.cogs, row.margin, row.margin_pct,
+            row.expected_cogs, row.expected_margin, row.expected_margin_pct]
+
+
+async def margin_table(session: AsyncSession, principal: Principal,
+                       parameters: Parameters) -> Table:
+    date_from, date_to = _date(parameters, "dateFrom"), _date(parameters, "dateTo")
+    group = parameters.get("groupBy", "").strip().upper()
+    if group not in MarginGroupBy.__members__:
+        raise InvalidInput(f"groupBy must be one of {', '.join(MarginGroupBy.__members__)}",
+                           field="groupBy")
+    report = await margin_report(session, principal, date_from, date_to,
+                                 MarginGroupBy[group])
+    return Table("Margin", f"margin-{group.lower()}-{date_from}-{date_to}", MARGIN_HEADER,
+                 [_margin_cells(row) for row in (*report.rows, report.total)])
+
+
+INVENTORY_HEADER = ["sku", "name", "onHand", "value", "cogsLast365Days", "averageValue",
+                    "turnover", "shippedLast90Days", "daysOfCover",
+                    "age0To30Days", "age31To90Days", "age91To180Days", "ageOver180Days",
+                    "lastMovementAt", "dead"]
+
+
+async def inventory_table(session: AsyncSession, principal: Principal,
+                          parameters: Parameters) -> Table:
+    as_of = _date(parameters, "asOf", utcnow().date())
+    dead_days_text = parameters.get("deadDays") or "90"
+    if not dead_days_text.isdigit():
+        raise InvalidInput("deadDays must be a whole number of days", field="deadDays")
+    warehouse_code = parameters.get("warehouseCode") or None
+    report = await inventory_report(session, principal, warehouse_code, as_of,
+                                    int(dead_days_text))
+    return Table("Inventory", f"inventory-{warehouse_code or 'all'}-{as_of}", INVENTORY_HEADER,
+                 [[row.sku, row.name, row.on_hand, row.value, row.cogs, row.average_value,
+                   row.turnover, row.shipped_last_90_days, row.days_of_cover,
+                   *(row.ageing[name] for name, _ in AGE_BUCKETS),
+                   _text(row.last_movement_at), row.dead] for row in report.rows])
+
+
+REPORTS: dict[str, ReportReader] = {"margin": margin_table, "inventory": inventory_table}
+
+
+def csv_bytes(table: Table) -> bytes:
+    """UTF-8 with a byte-order mark: Excel opens it as UTF-8 (Chinese names stay readable)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(table.header)
+    writer.writerows([["" if cell is None else cell for cell in row] for row in table.rows])
+    return text.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(table: Table) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(table.title)
+    sheet.append(table.header)
+    for row in table.rows:
+        sheet.append(row)
+    content = io.BytesIO()
+    workbook.save(content)
+    return content.getvalue()
+
+
+FORMATS: dict[str, tuple[Callable[[Table], bytes], str]] = {
+    "csv": (csv_bytes, CSV_TYPE), "xlsx": (xlsx_bytes, XLSX_TYPE)}
+
+
+def _error(error: DomainError) -> JSONResponse:
+    status = next((code for kind, code in STATUS_OF_ERROR if isinstance(error, kind)), 400)
+    problem = error.problems[0]
+    return JSONResponse({"error": {"code": problem.code, "message": problem.message,
+                                   "field": problem.field}}, status_code=status)
+
+
+async def report_response(request: Request, database: Database, token: str | None) -> Response:
+    """The file for the route's ``name`` and ``format``, authenticated by ``token``."""
+    try:
+        async with database.reader() as session:
+            principal = auth.require_principal(
+                await auth.authenticate(session, token) if token else None)
+            reader = REPORTS.get(request.path_params["name"])
+            if reader is None:
+                raise NotFound(f"no report {request.path_params['name']!r}: one of "
+                               f"{', '.join(REPORTS)}", field="name")
+            output = FORMATS.get(request.path_params["format"])
+            if output is None:
+                raise NotFound(f"no format {request.path_params['format']!r}: csv or xlsx",
+                               field="format")
+            table = await reader(session, principal, request.query_params)
+    except DomainError as error:
+        return _error(error)
+    render, media_type = output
+    filename = f"{table.filename}.{request.path_params['format']}"
+    return Response(render(table), media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
