@@ -82,13 +82,14 @@ def _group_columns(group_by: MarginGroupBy) -> tuple[Any, Any]:
     }[group_by]
 
 
-def _shipped_lines() -> Any:
-    """Each shipment line with its place in its shipment: the ledger's ``document_line``."""
-    return select(
-        ShipmentLine.id.label("id"),
-        func.row_number().over(partition_by=ShipmentLine.shipment_id,
-                               order_by=ShipmentLine.id).label("document_line"),
-    ).subquery("numbered")
+def _shipped_lines(shipped_in_range: list[Any]) -> Any:
+    """Each line of the shipments in range with its place in its shipment: the ledger's
+    ``document_line`` (whole shipments are kept or left out, so the numbering holds)."""
+    return (select(ShipmentLine.id.label("id"),
+                   func.row_number().over(partition_by=ShipmentLine.shipment_id,
+                                          order_by=ShipmentLine.id).label("document_line"))
+            .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+            .where(*shipped_in_range).subquery("numbered"))
 
 
 async def margin_report(
@@ -101,7 +102,9 @@ async def margin_report(
         raise InvalidInput(f"dateFrom {date_from} is after dateTo {date_to}", field="dateFrom")
     own_rows_only = not principal.has_any(*MARGIN_READERS)
     key, label = _group_columns(group_by)
-    numbered = _shipped_lines()
+    shipped_in_range = [Shipment.shipped_at >= day_start(date_from),
+                        Shipment.shipped_at < day_start(date_to + timedelta(days=1))]
+    numbered = _shipped_lines(shipped_in_range)
     revenue = func.sum(ShipmentLine.quantity * ShipmentLine.unit_price)
     cogs = func.sum(func.coalesce(StockLedger.value, 0))
     expected_cogs = func.sum(SalesOrderLine.expected_unit_cost * ShipmentLine.quantity)
@@ -122,8 +125,7 @@ async def margin_report(
                 StockLedger.document_type == SHIPMENT_DOCUMENT,
                 StockLedger.document_number == Shipment.number,
                 StockLedger.document_line == numbered.c.document_line))
-            .where(Shipment.shipped_at >= day_start(date_from),
-                   Shipment.shipped_at < day_start(date_to + timedelta(days=1)))
+            .where(*shipped_in_range)
         )
         if own_rows_only:
             statement = statement.where(SalesOrder.salesperson_id == principal.user_id)
