@@ -23,9 +23,11 @@ from server.finance.receivables import (
     customer_invoice,
     record_payment,
 )
+from server.sales import orders
 from server.sales.models import Shipment
 from server.sales.pick_rules import PickRequest
 from server.sales.picking import confirm_pick, release_picking
+from server.sales.rules import SalesLineDraft, SalesOrderDraft
 from server.sales.shipping import ShipmentRequest, confirm_shipment
 from tests.picking_setup import picking_world, put_stock, sales_order
 from tests.world import World
@@ -44,7 +46,12 @@ async def world(db: Database) -> World:
 async def ship(db: Database, world: World, lines: dict[str, int], unit_price: str) -> str:
     """Order, release, pick in full and ship; the shipment number."""
     order = await sales_order(db, world, lines, unit_price=unit_price)
-    view = await release_picking(db, world["warehouse"], [order], uuid.uuid4().hex)
+    return await ship_orders(db, world, order)
+
+
+async def ship_orders(db: Database, world: World, *orders: str) -> str:
+    """Release these orders on one pick list, pick it in full and ship it."""
+    view = await release_picking(db, world["warehouse"], list(orders), uuid.uuid4().hex)
     for line in view.lines:
         view = await confirm_pick(db, world["warehouse"], PickRequest(
             pick_list_number=view.pick_list.number, line_no=line.line.line_no,
@@ -157,6 +164,19 @@ async def test_over_allocation_is_refused_and_changes_nothing(
         assert await session.scalar(select(func.count()).select_from(PaymentAllocation)) == 0
     paid = await record_payment(db, world["finance"], payment("50", (first, "50")))
     assert paid.payment.number.endswith("-000001")  # refusals took no number
+
+
+async def test_a_pick_list_of_two_customers_is_not_shipped(db: Database, world: World) -> None:
+    await customers.create_customer(db, world.admin, CustomerDraft(
+        "C2", "Customer Two", salesperson="sales"))
+    first = await sales_order(db, world, {"P1": 1})
+    second = (await orders.create_sales_order(db, world["sales"], SalesOrderDraft(
+        "C2", "WH1", [SalesLineDraft("P1", D(1), unit_price=D(100))]))).view.order.number
+    assert await refused(ship_orders(db, world, first, second)) == [
+        ("INVALID_STATE", "pickListNumber")]
+    async with db.reader() as session:
+        assert await session.scalar(select(func.count()).select_from(Shipment)) == 0
+        assert await session.scalar(select(func.count()).select_from(CustomerInvoice)) == 0
 
 
 AS_OF = date(2026, 6, 30)
