@@ -3,6 +3,7 @@ receipts, duplicates refused, approval for payment under and over the policy thr
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -184,3 +185,15 @@ async def test_policy_tolerances_apply_to_the_match(
     with pytest.raises(DomainError) as invalid:
         await set_finance_policy(db, world["finance"], PolicyChanges(price_tolerance_pct=D(-1)))
     assert invalid.value.problems[0].field == "priceTolerancePct"
+
+
+async def test_concurrent_invoices_of_the_same_goods_match_one_after_the_other(
+    db: Database, world: World, received_order: str
+) -> None:
+    first, second = await asyncio.gather(*(
+        payables.record_supplier_invoice(db, world["finance"], invoice(
+            number, (received_order, 1, 10, "100"))) for number in ("F-060", "F-061")))
+    assert sorted([first.state, second.state]) == [SupplierInvoiceState.MATCHED,
+                                                   SupplierInvoiceState.VARIANCE]
+    assert {first.lines[0].result, second.lines[0].result} == {MatchResult.MATCHED,
+                                                               MatchResult.NOT_RECEIVED}
