@@ -45,6 +45,9 @@ from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
 
 DOCUMENT_TYPE = "SUPPLIER_INVOICE"
 PAYABLES_READERS = (*FINANCE_EDITORS, Role.PURCHASE_MANAGER)
+PAYABLE_STATES = [state.value for state in (SupplierInvoiceState.MATCHED,
+                                            SupplierInvoiceState.PENDING_APPROVAL,
+                                            SupplierInvoiceState.APPROVED)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,8 @@ async def record_supplier_invoice(
     db: Database, principal: Principal, draft: SupplierInvoiceDraft
 ) -> SupplierInvoice:
     """Record an invoice and match each line, in one transaction: MATCHED when every line is
-    within tolerance, else VARIANCE (held until a corrected invoice replaces it)."""
+    within tolerance, else VARIANCE (held: it cannot be approved, and a corrected invoice under
+    another number matches against the same goods)."""
     principal.require(*FINANCE_EDITORS)
     number = draft.invoice_number.strip()
     raise_problems(*invoice_problems(number, draft.currency, draft.tax, draft.lines))
@@ -261,12 +265,14 @@ async def _order_lines(
 async def _already_invoiced(
     session: AsyncSession, order_line_ids: Sequence[int]
 ) -> defaultdict[int, Decimal]:
-    """What earlier invoices, rejected ones aside, already invoiced on each PO line."""
+    """What earlier invoices that may still be paid (matched, pending approval or approved)
+    already invoiced on each PO line. An invoice held on a variance or rejected bills nothing,
+    so its corrected replacement matches against the same goods."""
     rows = await session.execute(
         select(SupplierInvoiceLine.order_line_id, func.sum(SupplierInvoiceLine.quantity))
         .join(SupplierInvoice, SupplierInvoice.id == SupplierInvoiceLine.invoice_id)
         .where(SupplierInvoiceLine.order_line_id.in_(order_line_ids),
-               SupplierInvoice.state != SupplierInvoiceState.REJECTED.value)
+               SupplierInvoice.state.in_(PAYABLE_STATES))
         .group_by(SupplierInvoiceLine.order_line_id))
     invoiced: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
     for order_line_id, quantity in rows:

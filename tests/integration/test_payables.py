@@ -92,6 +92,9 @@ async def test_price_variance_and_invoiced_beyond_receipt(
     # 10 × 104.50 + 4 × 250 = 2045.00, + 265.85 tax
     assert (saved.subtotal, saved.tax, saved.total) == (D("2045.00"), D("265.85"), D("2310.85"))
 
+    corrected = await payables.record_supplier_invoice(db, world["finance"], invoice(
+        "F-001-C", (received_order, 1, 10, "100"), (received_order, 2, 3, "250")))
+    assert corrected.state == SupplierInvoiceState.MATCHED, "the held invoice bills nothing"
     again = await payables.record_supplier_invoice(db, world["finance"], invoice(
         "F-002", (received_order, 1, 1, "100")))
     assert again.state == SupplierInvoiceState.VARIANCE
