@@ -127,7 +127,7 @@ def _row(sku: str, name: str, figures: list[Any], ageing: dict[str, Decimal],
         turnover=(cogs / average_value).quantize(CENT) if average_value > 0 else None,
         shipped_last_90_days=shipped,
         days_of_cover=(on_hand * COVER_DAYS / shipped).quantize(CENT) if shipped > 0 else None,
-        ageing={name: ageing.get(name, quantity(0)) for name, _ in AGE_BUCKETS},
+        ageing={bucket: ageing.get(bucket, quantity(0)) for bucket, _ in AGE_BUCKETS},
         last_movement_at=last_moved, dead=on_hand > 0 and (last_moved is None
                                                            or last_moved < dead_since))
 
