@@ -157,7 +157,7 @@ async def _invoice_shipment(session: AsyncSession, shipment_id: int) -> None:
         .order_by(SalesOrder.id, SalesOrderLine.line_no, ShipmentLine.id)))
     customers = {order.customer_id for _, order in rows}
     if len(customers) != 1:
-        # One invoice per shipment, to one customer: the invoice table has room for no more.
+        # Releasing refuses such pick lists; one released before that rule cannot ship either.
         raise InvalidState(f"{shipment.number} carries goods of {len(customers)} customers and "
                            "cannot be invoiced as one: pick their orders separately",
                            field="pickListNumber")

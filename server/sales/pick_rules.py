@@ -74,6 +74,15 @@ def one_warehouse_problem(warehouse_of_order: Mapping[str, str]) -> Problem | No
                    f"{', '.join(codes)}: release them separately", "salesOrderNumbers")
 
 
+def one_customer_problem(customer_of_order: Mapping[str, str]) -> Problem | None:
+    """A pick list becomes one shipment, delivered and invoiced to one customer."""
+    codes = sorted(set(customer_of_order.values()))
+    if len(codes) <= 1:
+        return None
+    return Problem("INVALID_INPUT", "one pick list ships to one customer; these orders are for "
+                   f"{', '.join(codes)}: release them separately", "salesOrderNumbers")
+
+
 @dataclass(frozen=True, slots=True)
 class PickRequest:
     """One confirmation from the handheld: at the bin scanned, so much of the line was picked

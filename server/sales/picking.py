@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
-from server.catalog.models import Location, Product, Warehouse
+from server.catalog.models import Customer, Location, Product, Warehouse
 from server.catalog.rules import raise_problems
 from server.db import Database, utcnow
 from server.errors import DomainError, InvalidState, NotFound, Problem
@@ -51,6 +51,7 @@ from server.sales.pick_rules import (
     all_decided,
     backorder_after_short,
     line_status,
+    one_customer_problem,
     one_warehouse_problem,
     over_pick_problem,
     pick_request_problems,
@@ -99,7 +100,8 @@ async def release_picking(
 
 
 async def _lock_orders(session: AsyncSession, numbers: list[str]) -> list[SalesOrder]:
-    """The orders, locked in id order; all must exist, be open and share one warehouse."""
+    """The orders, locked in id order; all must exist, be open and share one warehouse and one
+    customer."""
     orders = list(await session.scalars(
         select(SalesOrder).where(SalesOrder.number.in_(numbers)).order_by(SalesOrder.id)
         .with_for_update().execution_options(populate_existing=True)))
@@ -113,6 +115,10 @@ async def _lock_orders(session: AsyncSession, numbers: list[str]) -> list[SalesO
         Warehouse.id.in_({order.warehouse_id for order in orders})))).all())
     problems.append(one_warehouse_problem(
         {order.number: codes[order.warehouse_id] for order in orders}))
+    customers = dict((await session.execute(select(Customer.id, Customer.code).where(
+        Customer.id.in_({order.customer_id for order in orders})))).all())
+    problems.append(one_customer_problem(
+        {order.number: customers[order.customer_id] for order in orders}))
     raise_problems(*problems)
     return orders
 

@@ -24,7 +24,7 @@ from server.finance.receivables import (
     record_payment,
 )
 from server.sales import orders
-from server.sales.models import Shipment
+from server.sales.models import PickList, Shipment
 from server.sales.pick_rules import PickRequest
 from server.sales.picking import confirm_pick, release_picking
 from server.sales.rules import SalesLineDraft, SalesOrderDraft
@@ -166,15 +166,17 @@ async def test_over_allocation_is_refused_and_changes_nothing(
     assert paid.payment.number.endswith("-000001")  # refusals took no number
 
 
-async def test_a_pick_list_of_two_customers_is_not_shipped(db: Database, world: World) -> None:
+async def test_a_pick_list_of_two_customers_is_not_released(db: Database, world: World) -> None:
+    # A pick list becomes one shipment and one invoice: it is refused before anyone picks.
     await customers.create_customer(db, world.admin, CustomerDraft(
         "C2", "Customer Two", salesperson="sales"))
     first = await sales_order(db, world, {"P1": 1})
     second = (await orders.create_sales_order(db, world["sales"], SalesOrderDraft(
         "C2", "WH1", [SalesLineDraft("P1", D(1), unit_price=D(100))]))).view.order.number
     assert await refused(ship_orders(db, world, first, second)) == [
-        ("INVALID_STATE", "pickListNumber")]
+        ("INVALID_INPUT", "salesOrderNumbers")]
     async with db.reader() as session:
+        assert await session.scalar(select(func.count()).select_from(PickList)) == 0
         assert await session.scalar(select(func.count()).select_from(Shipment)) == 0
         assert await session.scalar(select(func.count()).select_from(CustomerInvoice)) == 0
 
