@@ -1,5 +1,6 @@
-"""Finance reports as queries: marginReport and inventoryReport. Each is also served as CSV and
-Excel at /reports/margin.csv|.xlsx and /reports/inventory.csv|.xlsx with the same arguments."""
+"""Finance reports as queries: marginReport, inventoryReport and supplierScorecard. Each is also
+served as CSV and Excel at /reports/{margin,inventory,supplier-scorecard}.{csv,xlsx} with the
+same arguments."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import strawberry
 from schema.context import Info
 from server.db import utcnow
 from server.finance import inventory_report as inventory
-from server.finance import margin
+from server.finance import margin, scorecard
 from server.finance.margin import MarginGroupBy
 
 MarginReportGroupBy = strawberry.enum(MarginGroupBy, name="MarginReportGroupBy")
@@ -103,6 +104,44 @@ class InventoryReport:
     rows: list[InventoryReportRow]
 
 
+@strawberry.input
+class SupplierScorecardInput:
+    date_from: date = strawberry.field(description="First order date, included.")
+    date_to: date = strawberry.field(description="Last order date, included.")
+    supplier_code: str | None = strawberry.field(default=None,
+                                                 description="All suppliers when null.")
+
+
+@strawberry.type(description="How one supplier delivered on the order lines dated in the "
+                             "range: percentages null when there is nothing to measure, "
+                             "amounts in cents, lead time in days.")
+class SupplierScorecardRow:
+    supplier_code: str
+    supplier_name: str
+    lines: int
+    lines_received: int
+    otif_confirmed_pct: Decimal | None
+    otif_requested_pct: Decimal | None
+    inspected_quantity: Decimal
+    reject_rate_pct: Decimal | None
+    concession_rate_pct: Decimal | None
+    price_trend_pct: Decimal | None
+    price_variance: Decimal
+    price_variance_pct: Decimal | None
+    average_lead_time_days: Decimal | None
+
+    @classmethod
+    def from_row(cls, row: scorecard.ScorecardRow) -> SupplierScorecardRow:
+        return cls(**{name: getattr(row, name) for name in scorecard.ScorecardRow.__slots__})
+
+
+@strawberry.type
+class SupplierScorecard:
+    date_from: date
+    date_to: date
+    rows: list[SupplierScorecardRow]
+
+
 @strawberry.type
 class ReportQuery:
     @strawberry.field(description="Margin of what shipped in a date range, grouped; finance "
@@ -125,3 +164,14 @@ class ReportQuery:
         return InventoryReport(warehouse_code=answer.warehouse_code, as_of=answer.as_of,
                                dead_days=answer.dead_days,
                                rows=[InventoryReportRow.from_row(row) for row in answer.rows])
+
+    @strawberry.field(description="On-time-in-full, QC, price and lead time per supplier over "
+                                  "the orders dated in a range; finance directors, purchase "
+                                  "managers, admins.")
+    async def supplier_scorecard(self, info: Info,
+                                 input: SupplierScorecardInput) -> SupplierScorecard:
+        answer = await scorecard.supplier_scorecard(
+            info.context.session, info.context.user(), input.date_from, input.date_to,
+            input.supplier_code)
+        return SupplierScorecard(date_from=answer.date_from, date_to=answer.date_to,
+                                 rows=[SupplierScorecardRow.from_row(row) for row in answer.rows])

@@ -1,6 +1,7 @@
 """``GET /reports/{name}.csv`` and ``.xlsx``: a finance report as a file, with the arguments of its
 GraphQL query as query parameters (``/reports/margin.csv?dateFrom=2026-01-01&dateTo=2026-01-31
-&groupBy=PRODUCT``, ``/reports/inventory.xlsx?warehouseCode=WH1&asOf=2026-01-31&deadDays=90``)
+&groupBy=PRODUCT``, ``/reports/inventory.xlsx?warehouseCode=WH1&asOf=2026-01-31&deadDays=90``,
+``/reports/supplier-scorecard.csv?dateFrom=2026-01-01&dateTo=2026-01-31&supplierCode=S1``)
 and the same bearer token and role checks. One header row, then the rows; the margin report ends
 with its total row. Errors answer JSON ``{"error": {"code", "message", "field"}}``: 401 without
 a valid token, 403 for a role that may not read the report, 404 for an unknown report, format or
@@ -26,6 +27,7 @@ from server.db import Database, utcnow
 from server.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from server.finance.inventory_report import AGE_BUCKETS, inventory_report
 from server.finance.margin import MarginGroupBy, MarginRow, margin_report
+from server.finance.scorecard import ScorecardRow, supplier_scorecard
 
 Cell = str | Decimal | int | bool | None
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -107,7 +109,25 @@ async def inventory_table(session: AsyncSession, principal: Principal,
                    _text(row.last_movement_at), row.dead] for row in report.rows])
 
 
-REPORTS: dict[str, ReportReader] = {"margin": margin_table, "inventory": inventory_table}
+SCORECARD_HEADER = ["supplierCode", "supplierName", "lines", "linesReceived", "otifConfirmedPct",
+                    "otifRequestedPct", "inspectedQuantity", "rejectRatePct",
+                    "concessionRatePct", "priceTrendPct", "priceVariance", "priceVariancePct",
+                    "averageLeadTimeDays"]
+
+
+async def scorecard_table(session: AsyncSession, principal: Principal,
+                          parameters: Parameters) -> Table:
+    date_from, date_to = _date(parameters, "dateFrom"), _date(parameters, "dateTo")
+    supplier_code = parameters.get("supplierCode") or None
+    report = await supplier_scorecard(session, principal, date_from, date_to, supplier_code)
+    filename = f"supplier-scorecard-{supplier_code or 'all'}-{date_from}-{date_to}"
+    return Table("Supplier scorecard", filename, SCORECARD_HEADER,
+                 [[getattr(row, name) for name in ScorecardRow.__slots__]
+                  for row in report.rows])
+
+
+REPORTS: dict[str, ReportReader] = {"margin": margin_table, "inventory": inventory_table,
+                                    "supplier-scorecard": scorecard_table}
 
 
 def csv_bytes(table: Table) -> bytes:
