@@ -1,6 +1,6 @@
-"""Finance reports as queries: marginReport, inventoryReport and supplierScorecard. Each is also
-served as CSV and Excel at /reports/{margin,inventory,supplier-scorecard}.{csv,xlsx} with the
-same arguments."""
+"""Finance reports as queries: marginReport, inventoryReport, supplierScorecard and
+fulfilmentReport. Each is also served as CSV and Excel at
+/reports/{margin,inventory,supplier-scorecard,fulfilment}.{csv,xlsx} with the same arguments."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import strawberry
 
 from schema.context import Info
 from server.db import utcnow
+from server.finance import fulfilment, margin, scorecard
 from server.finance import inventory_report as inventory
-from server.finance import margin, scorecard
+from server.finance.fulfilment import FulfilmentGroupBy
 from server.finance.margin import MarginGroupBy
 
 MarginReportGroupBy = strawberry.enum(MarginGroupBy, name="MarginReportGroupBy")
+FulfilmentReportGroupBy = strawberry.enum(FulfilmentGroupBy, name="FulfilmentReportGroupBy")
 
 
 @strawberry.input
@@ -142,6 +144,42 @@ class SupplierScorecard:
     rows: list[SupplierScorecardRow]
 
 
+@strawberry.input
+class FulfilmentReportInput:
+    date_from: date = strawberry.field(description="First order date, included.")
+    date_to: date = strawberry.field(description="Last order date, included.")
+    group_by: FulfilmentReportGroupBy
+
+
+@strawberry.type(description="How one salesperson's or region's orders dated in the range were "
+                             "served: rates in %, null without lines; cycle times in days, "
+                             "null when nothing got that far.")
+class FulfilmentReportRow:
+    key: str
+    label: str
+    orders: int
+    lines: int
+    filled_lines: int
+    fill_rate_pct: Decimal | None
+    backordered_lines: int
+    backorder_rate_pct: Decimal | None
+    days_to_ship: Decimal | None
+    days_to_invoice: Decimal | None
+    days_to_pay: Decimal | None
+    days_order_to_cash: Decimal | None
+
+    @classmethod
+    def from_row(cls, row: fulfilment.FulfilmentRow) -> FulfilmentReportRow:
+        return cls(**{name: getattr(row, name) for name in fulfilment.FulfilmentRow.__slots__})
+
+
+@strawberry.type
+class FulfilmentReport:
+    date_from: date
+    date_to: date
+    rows: list[FulfilmentReportRow]
+
+
 @strawberry.type
 class ReportQuery:
     @strawberry.field(description="Margin of what shipped in a date range, grouped; finance "
@@ -175,3 +213,14 @@ class ReportQuery:
             input.supplier_code)
         return SupplierScorecard(date_from=answer.date_from, date_to=answer.date_to,
                                  rows=[SupplierScorecardRow.from_row(row) for row in answer.rows])
+
+    @strawberry.field(description="Fill rate, backorder rate and order-to-cash days of the "
+                                  "orders dated in a range, per salesperson or region; finance "
+                                  "directors and admins see all, sales their own orders.")
+    async def fulfilment_report(self, info: Info,
+                                input: FulfilmentReportInput) -> FulfilmentReport:
+        answer = await fulfilment.fulfilment_report(
+            info.context.session, info.context.user(), input.date_from, input.date_to,
+            FulfilmentGroupBy(input.group_by))
+        return FulfilmentReport(date_from=answer.date_from, date_to=answer.date_to,
+                                rows=[FulfilmentReportRow.from_row(row) for row in answer.rows])

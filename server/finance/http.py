@@ -1,7 +1,8 @@
 """``GET /reports/{name}.csv`` and ``.xlsx``: a finance report as a file, with the arguments of its
 GraphQL query as query parameters (``/reports/margin.csv?dateFrom=2026-01-01&dateTo=2026-01-31
 &groupBy=PRODUCT``, ``/reports/inventory.xlsx?warehouseCode=WH1&asOf=2026-01-31&deadDays=90``,
-``/reports/supplier-scorecard.csv?dateFrom=2026-01-01&dateTo=2026-01-31&supplierCode=S1``)
+``/reports/supplier-scorecard.csv?dateFrom=2026-01-01&dateTo=2026-01-31&supplierCode=S1``,
+``/reports/fulfilment.csv?dateFrom=2026-01-01&dateTo=2026-01-31&groupBy=REGION``)
 and the same bearer token and role checks. One header row, then the rows; the margin report ends
 with its total row. Errors answer JSON ``{"error": {"code", "message", "field"}}``: 401 without
 a valid token, 403 for a role that may not read the report, 404 for an unknown report, format or
@@ -25,6 +26,7 @@ from server import auth
 from server.auth import Principal
 from server.db import Database, utcnow
 from server.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from server.finance.fulfilment import FulfilmentGroupBy, FulfilmentRow, fulfilment_report
 from server.finance.inventory_report import AGE_BUCKETS, inventory_report
 from server.finance.margin import MarginGroupBy, MarginRow, margin_report
 from server.finance.scorecard import ScorecardRow, supplier_scorecard
@@ -126,8 +128,29 @@ async def scorecard_table(session: AsyncSession, principal: Principal,
                   for row in report.rows])
 
 
+FULFILMENT_HEADER = ["key", "label", "orders", "lines", "filledLines", "fillRatePct",
+                     "backorderedLines", "backorderRatePct", "daysToShip", "daysToInvoice",
+                     "daysToPay", "daysOrderToCash"]
+
+
+async def fulfilment_table(session: AsyncSession, principal: Principal,
+                           parameters: Parameters) -> Table:
+    date_from, date_to = _date(parameters, "dateFrom"), _date(parameters, "dateTo")
+    group = parameters.get("groupBy", "").strip().upper()
+    if group not in FulfilmentGroupBy.__members__:
+        raise InvalidInput(f"groupBy must be one of {', '.join(FulfilmentGroupBy.__members__)}",
+                           field="groupBy")
+    report = await fulfilment_report(session, principal, date_from, date_to,
+                                     FulfilmentGroupBy[group])
+    return Table("Fulfilment", f"fulfilment-{group.lower()}-{date_from}-{date_to}",
+                 FULFILMENT_HEADER,
+                 [[getattr(row, name) for name in FulfilmentRow.__slots__]
+                  for row in report.rows])
+
+
 REPORTS: dict[str, ReportReader] = {"margin": margin_table, "inventory": inventory_table,
-                                    "supplier-scorecard": scorecard_table}
+                                    "supplier-scorecard": scorecard_table,
+                                    "fulfilment": fulfilment_table}
 
 
 def csv_bytes(table: Table) -> bytes:
