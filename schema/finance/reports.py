@@ -1,6 +1,7 @@
-"""Finance reports as queries: marginReport, inventoryReport, supplierScorecard and
-fulfilmentReport. Each is also served as CSV and Excel at
-/reports/{margin,inventory,supplier-scorecard,fulfilment}.{csv,xlsx} with the same arguments."""
+"""Finance reports as queries: marginReport, inventoryReport, supplierScorecard,
+fulfilmentReport and salesPerformance. Each is also served as CSV and Excel at
+/reports/{margin,inventory,supplier-scorecard,fulfilment,sales-performance}.{csv,xlsx} with the
+same arguments."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import strawberry
 
 from schema.context import Info
 from server.db import utcnow
-from server.finance import fulfilment, margin, scorecard
+from server.finance import fulfilment, margin, sales_performance, scorecard
 from server.finance import inventory_report as inventory
 from server.finance.fulfilment import FulfilmentGroupBy
 from server.finance.margin import MarginGroupBy
@@ -180,6 +181,38 @@ class FulfilmentReport:
     rows: list[FulfilmentReportRow]
 
 
+@strawberry.input
+class SalesPerformanceInput:
+    date_from: date = strawberry.field(description="First day (UTC), included.")
+    date_to: date = strawberry.field(description="Last day (UTC), included.")
+
+
+@strawberry.type(description="One salesperson's orders dated in the range, the revenue, COGS "
+                             "and margin of what shipped in it (as marginReport), and the "
+                             "payments received in it on their invoices; amounts in cents.")
+class SalesPerformanceRow:
+    key: str
+    label: str
+    orders: int
+    revenue: Decimal
+    cogs: Decimal
+    margin: Decimal
+    margin_pct: Decimal | None
+    collections: Decimal
+
+    @classmethod
+    def from_row(cls, row: sales_performance.PerformanceRow) -> SalesPerformanceRow:
+        return cls(**{name: getattr(row, name)
+                      for name in sales_performance.PerformanceRow.__slots__})
+
+
+@strawberry.type
+class SalesPerformance:
+    date_from: date
+    date_to: date
+    rows: list[SalesPerformanceRow]
+
+
 @strawberry.type
 class ReportQuery:
     @strawberry.field(description="Margin of what shipped in a date range, grouped; finance "
@@ -224,3 +257,13 @@ class ReportQuery:
             FulfilmentGroupBy(input.group_by))
         return FulfilmentReport(date_from=answer.date_from, date_to=answer.date_to,
                                 rows=[FulfilmentReportRow.from_row(row) for row in answer.rows])
+
+    @strawberry.field(description="Orders, revenue, margin and collections per salesperson "
+                                  "over a range; finance directors and admins see all, sales "
+                                  "their own row.")
+    async def sales_performance(self, info: Info,
+                                input: SalesPerformanceInput) -> SalesPerformance:
+        answer = await sales_performance.sales_performance(
+            info.context.session, info.context.user(), input.date_from, input.date_to)
+        return SalesPerformance(date_from=answer.date_from, date_to=answer.date_to,
+                                rows=[SalesPerformanceRow.from_row(row) for row in answer.rows])

@@ -2,7 +2,8 @@
 GraphQL query as query parameters (``/reports/margin.csv?dateFrom=2026-01-01&dateTo=2026-01-31
 &groupBy=PRODUCT``, ``/reports/inventory.xlsx?warehouseCode=WH1&asOf=2026-01-31&deadDays=90``,
 ``/reports/supplier-scorecard.csv?dateFrom=2026-01-01&dateTo=2026-01-31&supplierCode=S1``,
-``/reports/fulfilment.csv?dateFrom=2026-01-01&dateTo=2026-01-31&groupBy=REGION``)
+``/reports/fulfilment.csv?dateFrom=2026-01-01&dateTo=2026-01-31&groupBy=REGION``,
+``/reports/sales-performance.csv?dateFrom=2026-01-01&dateTo=2026-01-31``)
 and the same bearer token and role checks. One header row, then the rows; the margin report ends
 with its total row. Errors answer JSON ``{"error": {"code", "message", "field"}}``: 401 without
 a valid token, 403 for a role that may not read the report, 404 for an unknown report, format or
@@ -29,6 +30,7 @@ from server.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauth
 from server.finance.fulfilment import FulfilmentGroupBy, FulfilmentRow, fulfilment_report
 from server.finance.inventory_report import AGE_BUCKETS, inventory_report
 from server.finance.margin import MarginGroupBy, MarginRow, margin_report
+from server.finance.sales_performance import PerformanceRow, sales_performance
 from server.finance.scorecard import ScorecardRow, supplier_scorecard
 
 Cell = str | Decimal | int | bool | None
@@ -148,9 +150,24 @@ async def fulfilment_table(session: AsyncSession, principal: Principal,
                   for row in report.rows])
 
 
+PERFORMANCE_HEADER = ["key", "label", "orders", "revenue", "cogs", "margin", "marginPct",
+                      "collections"]
+
+
+async def performance_table(session: AsyncSession, principal: Principal,
+                            parameters: Parameters) -> Table:
+    date_from, date_to = _date(parameters, "dateFrom"), _date(parameters, "dateTo")
+    report = await sales_performance(session, principal, date_from, date_to)
+    return Table("Sales performance", f"sales-performance-{date_from}-{date_to}",
+                 PERFORMANCE_HEADER,
+                 [[getattr(row, name) for name in PerformanceRow.__slots__]
+                  for row in report.rows])
+
+
 REPORTS: dict[str, ReportReader] = {"margin": margin_table, "inventory": inventory_table,
                                     "supplier-scorecard": scorecard_table,
-                                    "fulfilment": fulfilment_table}
+                                    "fulfilment": fulfilment_table,
+                                    "sales-performance": performance_table}
 
 
 def csv_bytes(table: Table) -> bytes:
