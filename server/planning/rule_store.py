@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -184,5 +185,13 @@ async def rules_for_engine(session: AsyncSession) -> list[Rule]:
         select(ReplenishmentRule).where(ReplenishmentRule.active.is_(True))
         .order_by(ReplenishmentRule.priority, ReplenishmentRule.name)
     )
-    return [Rule(row.name, row.condition, tuple(stored_actions(row)), row.priority,
-                 _scope(stored_scope(row))) for row in rows]
+    return [_built_rule(row.name, row.condition, tuple(stored_actions(row)), row.priority,
+                        _scope(stored_scope(row))) for row in rows]
+
+
+@lru_cache(maxsize=1024)
+def _built_rule(name: str, condition: str, actions: tuple[Action, ...], priority: int,
+                scope: Scope) -> Rule:
+    # Building a rule compiles and tries its CEL; the live recompute reads the rules for every
+    # change, so a rule is built once per content, not once per read.
+    return Rule(name, condition, actions, priority, scope)
