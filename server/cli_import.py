@@ -8,21 +8,18 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from server.auth import Principal, User, principal_of
 from server.cli_support import (
     EXIT_FAILED,
     console,
     err_console,
     fail,
     load_settings,
+    principal_named,
     reported_errors,
     with_database,
 )
 from server.db import Database
-from server.errors import NotFound
 from server.sales.history_import import (
     HistoryFileRejected,
     ImportSummary,
@@ -31,15 +28,6 @@ from server.sales.history_import import (
 )
 
 import_app = typer.Typer(help="Import data from files.", no_args_is_help=True)
-
-
-async def _principal(db: Database, username: str) -> Principal:
-    async with db.reader() as session:
-        user = await session.scalar(select(User).where(User.username == username)
-                                    .options(selectinload(User.role_rows)))
-    if user is None or not user.active:
-        raise NotFound(f"no active user {username!r}", field="user")
-    return principal_of(user)
 
 
 @import_app.command("sales-history")
@@ -63,7 +51,7 @@ def sales_history(
             task = progress.add_task("rows", total=None)
 
             async def run(db: Database) -> ImportSummary:
-                principal = await _principal(db, user)
+                principal = await principal_named(db, user)
                 return await import_sales_history(
                     db, principal, data, on_progress=lambda done: progress.advance(task, done))
 

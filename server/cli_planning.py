@@ -7,8 +7,13 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from server.cli_import import _principal
-from server.cli_support import console, load_settings, reported_errors, with_database
+from server.cli_support import (
+    console,
+    load_settings,
+    principal_named,
+    reported_errors,
+    with_database,
+)
 from server.db import Database
 from server.planning.engine import PlanSummary, plan_all
 
@@ -32,7 +37,7 @@ def plan(
                 progress.update(task, completed=done, total=total)
 
             async def run(db: Database) -> PlanSummary:
-                principal = await _principal(db, user)
+                principal = await principal_named(db, user)
                 return await plan_all(db, principal, warehouse_code=warehouse, progress=advance)
 
             summary = with_database(settings, run)

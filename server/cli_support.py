@@ -10,12 +10,15 @@ from typing import NoReturn, TypeVar
 import typer
 from alembic.util import CommandError
 from rich.console import Console
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import selectinload
 
+from server.auth import Principal, User, principal_of
 from server.config import ConfigError, Settings
 from server.db import Database
-from server.errors import DomainError
+from server.errors import DomainError, NotFound
 
 T = TypeVar("T")
 
@@ -71,3 +74,13 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
             await database.dispose()
 
     return asyncio.run(run())
+
+
+async def principal_named(db: Database, username: str) -> Principal:
+    """The active user a command acts as (``--user``), with their roles."""
+    async with db.reader() as session:
+        user = await session.scalar(select(User).where(User.username == username)
+                                    .options(selectinload(User.role_rows)))
+    if user is None or not user.active:
+        raise NotFound(f"no active user {username!r}", field="user")
+    return principal_of(user)

@@ -7,33 +7,20 @@ same bearer token and role checks as GraphQL. Errors answer JSON ``{"error": {"c
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from server import auth
 from server.db import Database
 from server.documents.rendering import TemplateRenderError
 from server.documents.service import document_pdf
 from server.documents.views_common import document_kind
-from server.errors import DomainError, Forbidden, NotFound, Unauthenticated
-
-STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
-    (Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (TemplateRenderError, 422),
-)
-
-
-def _error(error: DomainError) -> JSONResponse:
-    status = next((code for kind, code in STATUS_OF_ERROR if isinstance(error, kind)), 400)
-    problem = error.problems[0]
-    return JSONResponse({"error": {"code": problem.code, "message": problem.message,
-                                   "field": problem.field}}, status_code=status)
+from server.errors import DomainError, NotFound
+from server.file_routes import caller, error_response
 
 
 async def document_response(request: Request, database: Database, token: str | None) -> Response:
     """The PDF for the route's ``kind`` and ``number``, authenticated by ``token``."""
     try:
-        async with database.reader() as session:
-            principal = auth.require_principal(
-                await auth.authenticate(session, token) if token else None)
+        principal = await caller(database, token)
         try:
             kind = document_kind(request.path_params["kind"])
         except DomainError as error:
@@ -43,7 +30,7 @@ async def document_response(request: Request, database: Database, token: str | N
             template_name=request.query_params.get("template") or None,
             language=request.query_params.get("lang") or None)
     except DomainError as error:
-        return _error(error)
+        return error_response(error, ((TemplateRenderError, 422),))
     return Response(document.content, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{document.filename}"',
         "X-Content-SHA256": document.sha256,

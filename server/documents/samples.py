@@ -21,6 +21,7 @@ from server.documents.views_common import (
     quantity_text,
     view_of,
 )
+from server.finance.receivables import VAT_RATE
 
 SAMPLE_DATE = "2026-11-25"
 SAMPLE_TIME = "2026-11-25 09:30"
@@ -43,7 +44,6 @@ SUPPLIER = {"code": "HXFOOD", "name": "华鑫食品有限公司", "contact": "�
             "phone": "021-5555-0101", "email": "sales@hxfood.example"}
 CUSTOMER = {"code": "C-SH-001", "name": "上海鲜果超市", "region": "华东", "address": ""}
 WAREHOUSE = {"code": "SH", "name": "上海仓"}
-VAT_RATE = Decimal("0.13")
 
 
 def _product(index: int) -> dict[str, str]:

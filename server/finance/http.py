@@ -21,12 +21,12 @@ from decimal import Decimal
 from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
-from server import auth
 from server.auth import Principal
 from server.db import Database, utcnow
-from server.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from server.errors import DomainError, InvalidInput, NotFound
+from server.file_routes import caller, error_response
 from server.finance.fulfilment import FulfilmentGroupBy, FulfilmentRow, fulfilment_report
 from server.finance.inventory_report import AGE_BUCKETS, inventory_report
 from server.finance.margin import MarginGroupBy, MarginRow, margin_report
@@ -36,8 +36,6 @@ from server.finance.scorecard import ScorecardRow, supplier_scorecard
 Cell = str | Decimal | int | bool | None
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
-    (Unauthenticated, 401), (Forbidden, 403), (NotFound, 404))
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,19 +192,11 @@ FORMATS: dict[str, tuple[Callable[[Table], bytes], str]] = {
     "csv": (csv_bytes, CSV_TYPE), "xlsx": (xlsx_bytes, XLSX_TYPE)}
 
 
-def _error(error: DomainError) -> JSONResponse:
-    status = next((code for kind, code in STATUS_OF_ERROR if isinstance(error, kind)), 400)
-    problem = error.problems[0]
-    return JSONResponse({"error": {"code": problem.code, "message": problem.message,
-                                   "field": problem.field}}, status_code=status)
-
-
 async def report_response(request: Request, database: Database, token: str | None) -> Response:
     """The file for the route's ``name`` and ``format``, authenticated by ``token``."""
     try:
+        principal = await caller(database, token)
         async with database.reader() as session:
-            principal = auth.require_principal(
-                await auth.authenticate(session, token) if token else None)
             reader = REPORTS.get(request.path_params["name"])
             if reader is None:
                 raise NotFound(f"no report {request.path_params['name']!r}: one of "
@@ -217,7 +207,7 @@ async def report_response(request: Request, database: Database, token: str | Non
                                field="format")
             table = await reader(session, principal, request.query_params)
     except DomainError as error:
-        return _error(error)
+        return error_response(error)
     render, media_type = output
     filename = f"{table.filename}.{request.path_params['format']}"
     return Response(render(table), media_type=media_type,

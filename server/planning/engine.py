@@ -76,7 +76,9 @@ async def recompute_pairs(session: AsyncSession, pairs: Collection[Pair]) -> Non
     """Recompute the open suggestions of ``pairs`` in the caller's transaction."""
     if not pairs:
         return
-    changed, _, _ = await _plan_pairs(session, sorted(pairs))
+    policy = await load_policy(session)
+    window = Window.of(utcnow().date(), policy, MAX_FORECAST_WEEKS)
+    changed, _, _ = await _plan_pairs(session, sorted(pairs), policy, window)
     await record_changes(session, changed, full=False)
 
 
@@ -98,20 +100,18 @@ async def plan_all(
         policy = await load_policy(session)
         window = Window.of(utcnow().date(), policy, MAX_FORECAST_WEEKS)
         pairs = sorted(await all_pairs(session, window, warehouse_id))
-        changed, opened, urgent = await _plan_pairs(session, pairs, progress)
+        changed, opened, urgent = await _plan_pairs(session, pairs, policy, window, progress)
         await record_changes(session, changed, full=True)
     return PlanSummary(len(pairs), opened, urgent, time.perf_counter() - started)
 
 
 async def _plan_pairs(
-    session: AsyncSession, pairs: Sequence[Pair], progress: Progress | None = None
+    session: AsyncSession, pairs: Sequence[Pair], policy: Policy, window: Window,
+    progress: Progress | None = None,
 ) -> tuple[dict[Pair, str], int, int]:
     """Plan sorted ``pairs`` and store the result: what changed, how many suggestions are open
     and urgent among them. Many pairs go in slices of product ids, read by id range, so memory
     stays bounded by one slice; a few are read pair by pair."""
-    policy = await load_policy(session)
-    today = utcnow().date()
-    window = Window.of(today, policy, MAX_FORECAST_WEEKS)
     rules = await rules_for_engine(session)
     by_range = len(pairs) > SMALL_RECOMPUTE
     changed: dict[Pair, str] = {}
@@ -120,7 +120,7 @@ async def _plan_pairs(
         chunk = pairs[start:start + CHUNK_PAIRS]
         product_range = (chunk[0][0], chunk[-1][0]) if by_range else None
         facts = await load_facts(session, chunk, window, product_range)
-        plans = plan_facts(facts, rules, policy, today)
+        plans = plan_facts(facts, rules, policy, window.today)
         changed.update(await store_plans(session, plans, chunk, product_range))
         planned = [plan for plan in plans.values() if plan is not None]
         opened += len(planned)
