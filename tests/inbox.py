@@ -23,8 +23,10 @@ class Inbox(Generic[T]):
         except Exception as error:
             self.received.put_nowait(error)
 
-    async def take(self, count: int, within: float = 5.0) -> list[T]:
-        """The next ``count`` items; an error the stream raised is raised here."""
+    async def take(self, count: int, within: float = 15.0) -> list[T]:
+        """The next ``count`` items; an error the stream raised is raised here. The bound is
+        generous: with tests in two processes, delivery waits for the other process's running
+        write transactions on the same PostgreSQL server (events are read below their xmin)."""
 
         async def collect() -> list[T]:
             items = []
