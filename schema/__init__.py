@@ -18,6 +18,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.tools import merge_types
 
 from schema.approvals.resolvers import ApprovalMutation, ApprovalQuery
+from schema.audit import AuditQuery, guard_root_fields
 from schema.auth import AuthMutation, AuthQuery
 from schema.catalog.mutation import CatalogMutation
 from schema.catalog.query import CatalogQuery
@@ -31,6 +32,7 @@ from schema.finance.reports import ReportQuery
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
+from schema.operation_metrics import OperationMetrics
 from schema.planning.forecasts import ForecastMutation, ForecastQuery
 from schema.planning.rules import ReplenishmentRuleMutation, ReplenishmentRuleQuery
 from schema.planning.suggestions import (
@@ -53,7 +55,7 @@ Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, Purchasin
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
                              SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery, ReportQuery))
+                             PayablesQuery, ReportQuery, AuditQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
@@ -63,6 +65,7 @@ Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMuta
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
                                             SuggestionSubscription))
+guard_root_fields(Query, Mutation)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -79,6 +82,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=512),
         DomainErrorCodes,
         CloseRequestSession,
+        OperationMetrics,
     ]
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))

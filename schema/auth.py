@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 import strawberry
 
 from schema.context import Info
-from schema.errors import UserError, attempt
+from schema.errors import UserError, user_errors
 from server import auth
+from server.errors import DomainError
+from server.ops.login_throttle import guarded_login, login_keys
 
 Role = strawberry.enum(auth.Role, name="Role")
 
@@ -38,6 +40,8 @@ class LoginPayload:
     expires_at: datetime | None
     me: Me | None
     user_errors: list[UserError]
+    retry_after_seconds: int | None = strawberry.field(
+        default=None, description="With RATE_LIMITED: seconds until logins are accepted again.")
 
 
 @strawberry.type
@@ -52,10 +56,15 @@ class AuthMutation:
     @strawberry.mutation(description="Exchange a username and password for a session token.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ttl = timedelta(hours=info.context.settings.token_ttl_hours)
-        issued, errors = await attempt(
-            lambda: auth.login(info.context.db, input.username, input.password, ttl)
-        )
-        if issued is None:
-            return LoginPayload(token=None, expires_at=None, me=None, user_errors=errors)
+        keys = login_keys(input.username, info.context.client)
+        try:
+            issued = await guarded_login(
+                info.context.login_throttle, keys,
+                lambda: auth.login(info.context.db, input.username, input.password, ttl),
+            )
+        except DomainError as error:
+            return LoginPayload(token=None, expires_at=None, me=None,
+                                user_errors=user_errors(error),
+                                retry_after_seconds=getattr(error, "retry_after", None))
         return LoginPayload(token=issued.token, expires_at=issued.expires_at,
                             me=Me.of(issued.principal), user_errors=[])

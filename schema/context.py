@@ -14,6 +14,7 @@ from server.auth import Principal, require_principal
 from server.config import Settings
 from server.db import AsyncSession, Database
 from server.event_hub import EventHub
+from server.ops.login_throttle import LoginThrottle
 
 
 @dataclass
@@ -25,6 +26,9 @@ class Context:
     events: EventHub | None = None
     # Filled by strawberry from a WebSocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
+    # The caller's address and the process's login throttle (None: logins are not throttled).
+    client: str | None = None
+    login_throttle: LoginThrottle | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
 
     def user(self) -> Principal:

@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql (HTTP, GraphiQL, graphql-transport-ws), /health, the
+"""The ASGI application: /graphql (HTTP, GraphiQL, graphql-transport-ws), /health, /metrics, the
 documents' PDFs (/documents/{kind}/{number}.pdf) and the finance reports as files
 (/reports/{name}.csv|.xlsx)."""
 
@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -25,6 +27,10 @@ from server.db import Database
 from server.documents.http import document_response
 from server.event_hub import EventHub
 from server.finance.http import report_response
+from server.ops.body_limit import BodySizeLimit
+from server.ops.login_throttle import LoginThrottle
+from server.ops.logs import RequestIdMiddleware, configure_logging
+from server.ops.metrics import refresh_event_gauges, render
 
 BEARER = "bearer "
 
@@ -38,7 +44,8 @@ def bearer_token(value: object) -> str | None:
 class CaixiaoGraphQL(GraphQL[Context, None]):
     """Authenticates each HTTP request by its header and each WebSocket at connection_init."""
 
-    def __init__(self, settings: Settings, database: Database, events: EventHub) -> None:
+    def __init__(self, settings: Settings, database: Database, events: EventHub,
+                 login_throttle: LoginThrottle) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -47,6 +54,7 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.database = database
         self.events = events
+        self.login_throttle = login_throttle
 
     async def _principal(self, token: str | None) -> auth.Principal | None:
         if token is None:
@@ -55,7 +63,9 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
             return await auth.authenticate(session, token)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        context = Context(db=self.database, settings=self.settings, events=self.events)
+        context = Context(db=self.database, settings=self.settings, events=self.events,
+                          login_throttle=self.login_throttle,
+                          client=request.client.host if request.client else None)
         if isinstance(request, Request):
             context.principal = await self._principal(
                 bearer_token(request.headers.get("authorization"))
@@ -83,9 +93,25 @@ class _LifespanBuilt:
         await self.state[self.key](scope, receive, send)
 
 
+def _middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first: the request id covers everything, CORS answers preflights before the
+    body limit, which refuses oversized bodies before the routes read them."""
+    stack = [Middleware(RequestIdMiddleware)]
+    if settings.cors_origins:
+        stack.append(Middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            expose_headers=["X-Request-Id"], max_age=600,
+        ))
+    stack.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    return stack
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app; the database engine is created in the lifespan, not at import."""
     settings = settings or Settings.from_env()
+    configure_logging(settings.log_format)
     state: dict[str, Any] = {}
 
     async def health(_request: Request) -> Response:
@@ -97,6 +123,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return await document_response(request, state["database"],
                                        bearer_token(request.headers.get("authorization")))
 
+    async def metrics(_request: Request) -> Response:
+        await refresh_event_gauges(state["database"], state["events"])
+        body, content_type = render()
+        return Response(body, media_type=content_type)
+
     async def report(request: Request) -> Response:
         return await report_response(request, state["database"],
                                      bearer_token(request.headers.get("authorization")))
@@ -107,7 +138,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         events = EventHub(database)
         state["database"] = database
         state["events"] = events
-        state["graphql"] = CaixiaoGraphQL(settings, database, events)
+        throttle = LoginThrottle(settings.login_max_failures,
+                                 settings.login_failure_window_seconds)
+        state["graphql"] = CaixiaoGraphQL(settings, database, events, throttle)
         try:
             await events.start()
             yield
@@ -120,10 +153,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", _LifespanBuilt(state, "graphql"), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", _LifespanBuilt(state, "graphql")),
             Route("/health", health),
+            Route("/metrics", metrics, methods=["GET"]),
             Route("/documents/{kind}/{number}.pdf", document, methods=["GET"]),
             Route("/reports/{name}.{format}", report, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=_middleware(settings),
     )
     app.state.services = state
     return app

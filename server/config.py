@@ -28,6 +28,12 @@ class Settings:
     max_tokens: int = 4000
     max_page_size: int = 200
     sql_echo: bool = False
+    log_format: str = "text"
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1024 * 1024
+    max_list_input: int = 500
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -56,6 +62,17 @@ class Settings:
             max_page_size=_read(env, "CAIXIAO_MAX_PAGE_SIZE", _positive_int,
                                 defaults.max_page_size),
             sql_echo=_read(env, "CAIXIAO_SQL_ECHO", _bool, defaults.sql_echo),
+            log_format=_read(env, "CAIXIAO_LOG_FORMAT", _log_format, defaults.log_format),
+            cors_origins=_read(env, "CAIXIAO_CORS_ORIGINS", _origins, defaults.cors_origins),
+            max_body_bytes=_read(env, "CAIXIAO_MAX_BODY_BYTES", _positive_int,
+                                 defaults.max_body_bytes),
+            max_list_input=_read(env, "CAIXIAO_MAX_LIST_INPUT", _positive_int,
+                                 defaults.max_list_input),
+            login_max_failures=_read(env, "CAIXIAO_LOGIN_MAX_FAILURES", _positive_int,
+                                     defaults.login_max_failures),
+            login_failure_window_seconds=_read(env, "CAIXIAO_LOGIN_FAILURE_WINDOW_SECONDS",
+                                               _positive_int,
+                                               defaults.login_failure_window_seconds),
         )
 
 
@@ -86,3 +103,18 @@ def _bool(raw: str) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+
+
+def _log_format(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in {"json", "text"}:
+        raise ValueError("expected json or text")
+    return lowered
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ValueError(f"{origin!r} is not an origin like https://sales.example.com")
+    return origins

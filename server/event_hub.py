@@ -22,7 +22,15 @@ from sqlalchemy.engine import make_url
 from server.db import Database
 from server.errors import DomainError
 from server.event_listener import PgListener
-from server.event_log import Batch, EventFilter, Position, StoredEvent, current_mark, read_batch
+from server.event_log import (
+    Batch,
+    EventFilter,
+    Position,
+    StoredEvent,
+    current_mark,
+    newest_event_id,
+    read_batch,
+)
 from server.events import NOTIFY_CHANNEL, on_events_committed
 
 log = logging.getLogger(__name__)
@@ -110,6 +118,8 @@ class EventHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._unregister: Callable[[], None] | None = None
         self.listener: PgListener | None = None
+        # The highest event id fanned out (or already committed at start): metrics' lag.
+        self.last_read_id = 0
 
     @property
     def mark(self) -> Position:
@@ -143,6 +153,7 @@ class EventHub:
                 ) from None
         async with self.database.engine.connect() as connection:
             self._mark = await current_mark(connection)
+            self.last_read_id = await newest_event_id(connection)
         self._tasks.append(asyncio.create_task(self._read_forever(), name="event-reader"))
 
     async def stop(self) -> None:
@@ -220,6 +231,7 @@ class EventHub:
         # No await in here: a subscriber added concurrently sees either all of a batch (its start
         # is the old mark) or none of it (its start is the new mark).
         for event in batch.events:
+            self.last_read_id = max(self.last_read_id, event.position.id)
             for subscriber in list(self._subscribers):
                 if subscriber.where.matches(event) and not subscriber.offer(event):
                     self._subscribers.discard(subscriber)

@@ -172,6 +172,11 @@ async def current_mark(connection: AsyncConnection) -> Position:
     return Position(int(xmin), 0)
 
 
+async def newest_event_id(connection: AsyncConnection) -> int:
+    """The highest event id committed (0 when there is none)."""
+    return int(await connection.scalar(select(func.max(Event.id))) or 0)
+
+
 async def read_batch(connection: AsyncConnection, mark: Position, limit: int) -> Batch:
     """Every event at or after ``mark`` that can no longer be overtaken, in position order."""
     sqlite = _is_sqlite(connection)

@@ -2,6 +2,7 @@
 
 from server import auth, events, idempotency, numbering
 from server.approvals import models as approval_models
+from server.audit import models as audit_models
 from server.catalog import models as catalog_models
 from server.db import Base
 from server.documents import models as document_models
@@ -15,6 +16,7 @@ from server.sales import models as sales_models
 __all__ = [
     "Base",
     "approval_models",
+    "audit_models",
     "auth",
     "catalog_models",
     "document_models",

@@ -106,8 +106,17 @@ async def wipe(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with database.transaction() as session:
         if database.is_sqlite:
+            # SQLite has no TRUNCATE to get past the append-only audit triggers: lift them
+            # for the wipe and put them back as they were.
+            guards = (await session.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name = 'audit_log'"))).all()
+            for name, _sql in guards:
+                await session.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 await session.execute(text(f'DELETE FROM "{table}"'))
+            for _name, sql in guards:
+                await session.execute(text(sql))
         else:
             quoted = ", ".join(f'"{t}"' for t in tables)
             await session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))

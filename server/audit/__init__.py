@@ -1,0 +1,1 @@
+"""Who changed what, when, and how it ended: one append-only row per mutation."""
