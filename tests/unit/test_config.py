@@ -53,3 +53,30 @@ def test_bad_value_fails_fast_naming_the_variable(key: str, value: str, reason: 
     assert message.startswith(f"{key}=")
     assert repr(value) in message
     assert reason in message
+
+
+def test_operations_settings_are_read_and_parsed() -> None:
+    settings = Settings.from_env({
+        "CAIXIAO_LOG_FORMAT": "JSON",
+        "CAIXIAO_CORS_ORIGINS": "https://sales.example.com/, http://localhost:5173",
+        "CAIXIAO_MAX_BODY_BYTES": "2048",
+        "CAIXIAO_MAX_LIST_INPUT": "10",
+        "CAIXIAO_LOGIN_MAX_FAILURES": "3",
+        "CAIXIAO_LOGIN_FAILURE_WINDOW_SECONDS": "120",
+    })
+    assert (settings.log_format, settings.cors_origins) == (
+        "json", ("https://sales.example.com", "http://localhost:5173"))
+    assert (settings.max_body_bytes, settings.max_list_input) == (2048, 10)
+    assert (settings.login_max_failures, settings.login_failure_window_seconds) == (3, 120)
+    assert Settings().cors_origins == ()
+
+
+@pytest.mark.parametrize(("key", "value", "reason"), [
+    ("CAIXIAO_LOG_FORMAT", "xml", "expected json or text"),
+    ("CAIXIAO_CORS_ORIGINS", "sales.example.com", "is not an origin"),
+    ("CAIXIAO_MAX_BODY_BYTES", "0", "greater than 0"),
+    ("CAIXIAO_MAX_LIST_INPUT", "many", "expected a whole number"),
+])
+def test_bad_operations_setting_fails_fast(key: str, value: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason):
+        Settings.from_env({key: value})
