@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
+from graphql import FieldNode, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from server.ops.metrics import observe_operation
 
@@ -21,5 +23,20 @@ class OperationMetrics(SchemaExtension):
             operation_type = "invalid"
         result = context.result
         ok = result is not None and not getattr(result, "errors", None)
-        observe_operation(context.operation_name, operation_type, ok,
+        observe_operation(context.operation_name or _root_fields(context), operation_type, ok,
                           time.perf_counter() - started)
+
+
+def _root_fields(context: ExecutionContext) -> str | None:
+    """An unnamed operation is labelled by its root fields (``createSupplier``): those are
+    bounded by the schema, unlike names clients make up."""
+    document = context.graphql_document
+    if document is None:
+        return None
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            selections = definition.selection_set.selections
+            names = sorted({field.name.value for field in selections
+                            if isinstance(field, FieldNode)})
+            return "+".join(names) or None
+    return None

@@ -44,8 +44,11 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime",
-                                                                           "request_id"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "request_id",
+    # uvicorn's copy of the message with terminal colours
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

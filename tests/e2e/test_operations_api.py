@@ -155,3 +155,10 @@ async def test_introspection_and_graphiql_can_be_switched_off(client: Client) ->
     assert "introspection" in refused["errors"][0]["message"].lower()
     assert ide.status_code == 404
     assert typename["data"] == {"__typename": "Query"}
+
+
+async def test_unnamed_operations_are_labelled_by_their_root_fields(client: Client) -> None:
+    async with client() as http:
+        await http.post("/graphql", json={"query": "{ __typename }"})
+        body = (await http.get("/metrics")).text
+    assert 'operation_name="__typename",operation_type="query"' in body
