@@ -7,8 +7,8 @@ that left: the ``SH`` ledger rows the shipment posted, one per shipment line (``
 is the line's place in the shipment, which is the order its lines were written in, so lines are
 numbered by id within their shipment to meet them). Expected COGS is the order line's
 ``expected_unit_cost`` (the moving average when the order was taken) × the quantity shipped.
-One aggregate query per answer; the total row is its own query so that it is rounded once, not
-summed from rounded rows."""
+One aggregate query per answer; the total row adds the groups' unrounded sums and is rounded
+once, not summed from rounded rows."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import Principal, Role, User
 from server.catalog.models import Customer, Product
 from server.errors import InvalidInput
-from server.finance.reports import day_start, money, percent
+from server.finance.reports import day_start, exact, money, percent
 from server.inventory.models import StockLedger
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
 from server.sales.shipping import DOCUMENT_TYPE as SHIPMENT_DOCUMENT
@@ -131,12 +131,20 @@ async def margin_report(
             statement = statement.where(SalesOrder.salesperson_id == principal.user_id)
         return statement
 
-    grouped = await session.execute(
-        query(key, label).group_by(key, label).order_by(key, label))
+    grouped = (await session.execute(
+        query(key, label).group_by(key, label).order_by(key, label))).all()
     rows = [_row(str(k), str(lbl), *figures) for k, lbl, *figures in grouped]
-    total_figures = (await session.execute(query())).one()
-    total = _row("", "Total", *total_figures)
+    total = _row("", "Total", *_unrounded_total([figures for _, _, *figures in grouped]))
     return MarginReport(date_from, date_to, group_by, rows, total)
+
+
+def _unrounded_total(groups: list[list[Any]]) -> tuple[Any, ...]:
+    """The groups' figures added before rounding (exact Decimals), so that the total is rounded
+    once, as one query over all lines would; the group sums are not read twice."""
+    revenue, cogs, expected_cogs = (sum((exact(group[column]) for group in groups), Decimal(0))
+                                    for column in range(3))
+    uncosted = sum(int(group[3] or 0) for group in groups)
+    return revenue, cogs, expected_cogs, uncosted
 
 
 def _row(key: str, label: str, revenue: Decimal | None, cogs: Decimal | None,

@@ -1,0 +1,173 @@
+"""Benchmark: the finance reports over the 100,000-product demo and a year of movements on
+PostgreSQL (issue 9: each under 2 s).
+
+Run as a script (pytest does not collect tests/bench)::
+
+    .venv/bin/python tests/bench/bench_reports.py [--runs 3]
+
+What it does: creates a scratch PostgreSQL database at the latest schema, loads the demo with
+100,000 products (``load_demo``, as ``caixiao demo --products 100000``), then builds a year of
+movements in the server with set-based SQL (``bench_reports_data``: its docstring says what and
+how much). Each report is then called through its use-case function in a read session, as the
+resolvers do, over the whole year (``as_of`` yesterday for the inventory report and today for
+the ageing): one untimed warm-up, then ``--runs`` timed calls; the median is the figure. Wall
+time by ``time.perf_counter`` around the call (SQL and the Python that shapes the rows), in this
+process. marginReport by product is also asked through the GraphQL app in-process (httpx on the
+ASGI app, a finance director's bearer token), which adds parsing, serialisation and the row
+objects of ~100,000 products.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from server import auth  # noqa: E402
+from server.app import CaixiaoGraphQL  # noqa: E402
+from server.auth import Principal, Role  # noqa: E402
+from server.config import Settings  # noqa: E402
+from server.db import Database, utcnow  # noqa: E402
+from server.demo import DEMO_PASSWORD, load_demo  # noqa: E402
+from server.event_hub import EventHub  # noqa: E402
+from server.finance.ageing import receivables_ageing  # noqa: E402
+from server.finance.fulfilment import FulfilmentGroupBy, fulfilment_report  # noqa: E402
+from server.finance.inventory_report import inventory_report  # noqa: E402
+from server.finance.margin import MarginGroupBy, margin_report  # noqa: E402
+from server.finance.sales_performance import sales_performance  # noqa: E402
+from server.finance.scorecard import supplier_scorecard  # noqa: E402
+from server.migrate import upgrade  # noqa: E402
+from tests.bench.bench_reports_data import DAYS, build_year, volumes  # noqa: E402
+from tests.bench.bench_subscriptions import scratch_database  # noqa: E402
+
+GOAL_SECONDS = 2.0
+PRODUCTS = 100_000
+Report = Callable[[Any], Awaitable[Any]]
+
+
+def reports(principal: Principal) -> list[tuple[str, Report]]:
+    today = utcnow().date()
+    first, last = today - timedelta(days=DAYS), today - timedelta(days=1)
+    timed: list[tuple[str, Report]] = [
+        (f"marginReport {group.name}",
+         lambda s, g=group: margin_report(s, principal, first, last, g))
+        for group in MarginGroupBy]
+    timed += [
+        ("inventoryReport (all warehouses)",
+         lambda s: inventory_report(s, principal, None, last)),
+        ("supplierScorecard", lambda s: supplier_scorecard(s, principal, first, last)),
+        *[(f"fulfilmentReport {group.name}",
+           lambda s, g=group: fulfilment_report(s, principal, first, last, g))
+          for group in FulfilmentGroupBy],
+        ("salesPerformance", lambda s: sales_performance(s, principal, first, last)),
+        ("receivablesAgeing", lambda s: receivables_ageing(s, principal, today)),
+    ]
+    return timed
+
+
+async def median_seconds(call: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, Any]:
+    answer = await call()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = await call()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), answer
+
+
+def size_of(answer: Any) -> int:
+    rows = answer if isinstance(answer, list) else answer.rows
+    return len(rows)
+
+
+async def measure(url: str, runs: int) -> list[tuple[str, float]]:
+    db = Database(url)
+    figures = []
+    try:
+        director = await auth.login(db, "finance_director", DEMO_PASSWORD, timedelta(hours=1))
+        principal = director.principal
+        assert principal.has_any(Role.FINANCE_DIRECTOR)
+        for name, report in reports(principal):
+            async def call(report: Report = report) -> Any:
+                async with db.reader() as session:
+                    return await report(session)
+            seconds, answer = await median_seconds(call, runs)
+            figures.append((name, seconds))
+            print(f"  {name:36} {seconds:6.2f} s  ({size_of(answer):,} rows)")
+        seconds = await graphql_margin(url, db, director.token, runs)
+        figures.append(("marginReport PRODUCT via GraphQL", seconds))
+        print(f"  {'marginReport PRODUCT via GraphQL':36} {seconds:6.2f} s")
+    finally:
+        await db.dispose()
+    return figures
+
+
+async def graphql_margin(url: str, db: Database, token: str, runs: int) -> float:
+    today = utcnow().date()
+    body = json.dumps({"query": """
+        query ($input: MarginReportInput!) {
+          marginReport(input: $input) {
+            rows { key revenue cogs margin marginPct } total { margin }
+          }
+        }""", "variables": {"input": {
+        "dateFrom": (today - timedelta(days=DAYS)).isoformat(),
+        "dateTo": (today - timedelta(days=1)).isoformat(), "groupBy": "PRODUCT"}}})
+    app = CaixiaoGraphQL(Settings(database_url=url), db, EventHub(db))
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://bench", headers=headers) as http:
+        async def call() -> Any:
+            answer = (await http.post("/graphql", content=body)).json()
+            assert "errors" not in answer, answer["errors"]
+            return answer
+        seconds, _ = await median_seconds(call, runs)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "CAIXIAO_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--built", metavar="URL",
+                        help="time the reports on a database built before (kept), not a new one")
+    args = parser.parse_args()
+    if args.built:
+        asyncio.run(measure(args.built, args.runs))
+        return
+    print(f"finance reports: {PRODUCTS:,} demo products + {DAYS} days of movements, "
+          f"PostgreSQL, {os.cpu_count()} CPUs, {date.today()}, median of {args.runs} after a "
+          "warm-up")
+    with scratch_database(args.database_url) as url:
+        upgrade(url)
+        started = time.perf_counter()
+        db = Database(url)
+        asyncio.run(load_demo(db, PRODUCTS))
+        asyncio.run(db.dispose())
+        print(f"  demo loaded in {time.perf_counter() - started:.0f} s")
+        for step, seconds in build_year(url):
+            print(f"  built {step}: {seconds:.1f} s")
+        print("  rows: " + ", ".join(f"{table} {count:,}"
+                                     for table, count in volumes(url).items()))
+        figures = asyncio.run(measure(url, args.runs))
+    slowest_name, slowest = max(figures, key=lambda figure: figure[1])
+    verdict = "met" if slowest < GOAL_SECONDS else "NOT met"
+    print(f"  GOAL each < {GOAL_SECONDS:.0f} s: {verdict} (slowest {slowest_name}, "
+          f"{slowest:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
