@@ -1,6 +1,6 @@
 """audit: the append-only audit_log
 
-Revision ID: 0017
+Revision ID: 0013
 Revises: 0012
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
