@@ -36,9 +36,6 @@ EVENTS_LAGGING = Gauge(
     "Events committed after this process's event reader's mark (newest event id minus the "
     "reader's position), read at scrape time.",
 )
-WEBHOOK_DELIVERY_FAILURES = Counter(
-    "caixiao_webhook_delivery_failures_total", "Webhook delivery attempts that failed."
-)
 
 
 def operation_label(name: str | None) -> str:
@@ -52,10 +49,6 @@ def observe_operation(name: str | None, operation_type: str, ok: bool, seconds: 
     label = operation_label(name)
     GRAPHQL_REQUESTS.labels(label, operation_type, "ok" if ok else "error").inc()
     GRAPHQL_LATENCY.labels(label, operation_type).observe(seconds)
-
-
-def record_webhook_delivery_failure() -> None:
-    WEBHOOK_DELIVERY_FAILURES.inc()
 
 
 async def refresh_event_gauges(database: Database, hub: EventHub) -> None:
