@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -21,27 +20,25 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from server.db import Database
 from server.errors import DomainError
 from server.events import Event
 from server.idempotency import IdempotencyRecord
 from server.inventory.models import (
-    PHYSICAL_BUCKETS,
-    Bucket,
     StockCost,
     StockLedger,
     StockPosition,
     StockQuant,
 )
 from server.inventory.service import adjust_stock, move_stock
-from server.inventory.valuation import Flow, flow_of, round4
+from server.inventory.valuation import round4
 from server.numbering import DocumentSequence
+from tests.ledger_invariants import Tables, check_against_ledger, nonzero, read_tables
 from tests.stock_setup import StockWorld, adjustment, bin_move, build_stock_world
 
 T = TypeVar("T")
-ZERO = Decimal(0)
 LAYOUT = {"WH1": ["A1", "A2", "A3"], "WH2": ["B1", "B2"]}
 WAREHOUSE_OF_BIN = {code: wh for wh, codes in LAYOUT.items() for code in codes}
 SKUS = ("P1", "P2", "P3")
@@ -70,18 +67,6 @@ shares = st.sampled_from([None, Decimal(1), Decimal("0.5"), Decimal("0.25")])
 bins = st.sampled_from(sorted(WAREHOUSE_OF_BIN))
 lots = st.sampled_from(["", "L1", "L2"])
 skus = st.sampled_from(SKUS)
-
-
-@dataclass(frozen=True)
-class Tables:
-    ledger: list[StockLedger]
-    positions: dict[tuple[int, int, str], Decimal]
-    quants: dict[tuple[int, int, str, str], Decimal]  # product, bin, lot, bucket
-    quant_warehouses: dict[tuple[int, int, str, str], int]
-    costs: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal | None, int]]
-
-    def fingerprint(self) -> tuple[Any, ...]:
-        return ([r.id for r in self.ledger], self.positions, self.quants, self.costs)
 
 
 async def clear_stock(database: Database) -> None:
@@ -198,21 +183,7 @@ class StockMachine(RuleBasedStateMachine):
         self.carry(key, neighbours[other % len(neighbours)], amount)
 
     async def read(self) -> Tables:
-        async with self.db.reader() as session:
-            ledger = list(await session.scalars(select(StockLedger).order_by(StockLedger.id)))
-            positions = {(r.product_id, r.warehouse_id, r.bucket): r.quantity
-                         for r in await session.scalars(select(StockPosition))}
-            quant_rows = list(await session.scalars(select(StockQuant)))
-            costs = {(r.product_id, r.warehouse_id):
-                     (r.valued_quantity, r.value, r.average_cost, r.version)
-                     for r in await session.scalars(select(StockCost))}
-        return Tables(
-            ledger, positions,
-            {(r.product_id, r.location_id, r.lot, r.bucket): r.quantity for r in quant_rows},
-            {(r.product_id, r.location_id, r.lot, r.bucket): r.warehouse_id
-             for r in quant_rows},
-            costs,
-        )
+        return await read_tables(self.db)
 
     @invariant()
     def balances_are_the_ledger(self) -> None:
@@ -239,54 +210,6 @@ class StockMachine(RuleBasedStateMachine):
 def share_of(held: Decimal, share: Decimal) -> Decimal:
     """Part of what a bin holds, at least the smallest quantity there is, never more than held."""
     return max(round4(held * share), Decimal("0.0001"))
-
-
-def nonzero(amounts: dict[Any, Decimal]) -> dict[Any, Decimal]:
-    return {key: amount for key, amount in amounts.items() if amount}
-
-
-def check_against_ledger(tables: Tables) -> None:
-    positions: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
-    quants: dict[tuple[int, int, str, str], Decimal] = defaultdict(Decimal)
-    value: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    for row in tables.ledger:
-        assert row.quantity > 0
-        if row.from_bucket:
-            positions[(row.product_id, row.warehouse_id, row.from_bucket)] -= row.quantity
-        if row.to_bucket:
-            positions[(row.product_id, row.warehouse_id, row.to_bucket)] += row.quantity
-        if row.from_location_id and row.from_bucket:
-            quants[(row.product_id, row.from_location_id, row.lot, row.from_bucket)] -= \
-                row.quantity
-        if row.to_location_id and row.to_bucket:
-            quants[(row.product_id, row.to_location_id, row.lot, row.to_bucket)] += row.quantity
-        flow = flow_of(row.from_bucket and Bucket(row.from_bucket),
-                       row.to_bucket and Bucket(row.to_bucket))
-        if flow is not Flow.NEUTRAL:
-            assert row.value is not None and row.value >= 0
-            sign = 1 if flow is Flow.INBOUND else -1
-            value[(row.product_id, row.warehouse_id)] += sign * row.value
-    # every balance equals the sum of its ledger rows, and none is negative
-    assert nonzero(tables.positions) == nonzero(positions)
-    assert nonzero(tables.quants) == nonzero(quants)
-    assert all(q >= 0 for q in tables.positions.values())
-    assert all(q >= 0 for q in tables.quants.values())
-    # bin quants add up to each physical bucket of each product × warehouse
-    physical: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    physical_buckets: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
-    for (product_id, warehouse_id, bucket), quantity in tables.positions.items():
-        if Bucket(bucket) in PHYSICAL_BUCKETS:
-            physical[(product_id, warehouse_id)] += quantity
-            physical_buckets[(product_id, warehouse_id, bucket)] += quantity
-    in_bins: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
-    for key, quantity in tables.quants.items():
-        in_bins[(key[0], tables.quant_warehouses[key], key[3])] += quantity
-    assert nonzero(in_bins) == nonzero(physical_buckets)
-    # the valuation covers exactly the stock on hand, and its value is the ledger's
-    for pair, (valued_quantity, stock_value, _average, _version) in tables.costs.items():
-        assert valued_quantity == physical.get(pair, ZERO)
-        assert stock_value == value.get(pair, ZERO)
-        assert stock_value >= 0 and (valued_quantity > 0 or stock_value == 0)
 
 
 def run_machine(url: str) -> None:

@@ -1,0 +1,107 @@
+"""The ledger's invariants (DESIGN §4), checked against the tables after any flow: every balance
+is the sum of its ledger rows, none is negative, bin quants add up to the physical buckets, and the
+valuation covers exactly the stock on hand."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from server.db import Database
+from server.inventory.models import (
+    PHYSICAL_BUCKETS,
+    Bucket,
+    StockCost,
+    StockLedger,
+    StockPosition,
+    StockQuant,
+)
+from server.inventory.valuation import Flow, flow_of
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Tables:
+    ledger: list[StockLedger]
+    positions: dict[tuple[int, int, str], Decimal]
+    quants: dict[tuple[int, int, str, str], Decimal]  # product, bin, lot, bucket
+    quant_warehouses: dict[tuple[int, int, str, str], int]
+    costs: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal | None, int]]
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        return ([r.id for r in self.ledger], self.positions, self.quants, self.costs)
+
+
+async def read_tables(database: Database) -> Tables:
+    async with database.reader() as session:
+        ledger = list(await session.scalars(select(StockLedger).order_by(StockLedger.id)))
+        positions = {(r.product_id, r.warehouse_id, r.bucket): r.quantity
+                     for r in await session.scalars(select(StockPosition))}
+        quant_rows = list(await session.scalars(select(StockQuant)))
+        costs = {(r.product_id, r.warehouse_id):
+                 (r.valued_quantity, r.value, r.average_cost, r.version)
+                 for r in await session.scalars(select(StockCost))}
+    return Tables(
+        ledger, positions,
+        {(r.product_id, r.location_id, r.lot, r.bucket): r.quantity for r in quant_rows},
+        {(r.product_id, r.location_id, r.lot, r.bucket): r.warehouse_id
+         for r in quant_rows},
+        costs,
+    )
+
+
+def nonzero(amounts: dict[Any, Decimal]) -> dict[Any, Decimal]:
+    return {key: amount for key, amount in amounts.items() if amount}
+
+
+def check_against_ledger(tables: Tables) -> None:
+    positions: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    quants: dict[tuple[int, int, str, str], Decimal] = defaultdict(Decimal)
+    value: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for row in tables.ledger:
+        assert row.quantity > 0
+        if row.from_bucket:
+            positions[(row.product_id, row.warehouse_id, row.from_bucket)] -= row.quantity
+        if row.to_bucket:
+            positions[(row.product_id, row.warehouse_id, row.to_bucket)] += row.quantity
+        if row.from_location_id and row.from_bucket:
+            quants[(row.product_id, row.from_location_id, row.lot, row.from_bucket)] -= \
+                row.quantity
+        if row.to_location_id and row.to_bucket:
+            quants[(row.product_id, row.to_location_id, row.lot, row.to_bucket)] += row.quantity
+        flow = flow_of(row.from_bucket and Bucket(row.from_bucket),
+                       row.to_bucket and Bucket(row.to_bucket))
+        if flow is not Flow.NEUTRAL:
+            assert row.value is not None and row.value >= 0
+            sign = 1 if flow is Flow.INBOUND else -1
+            value[(row.product_id, row.warehouse_id)] += sign * row.value
+    # every balance equals the sum of its ledger rows, and none is negative
+    assert nonzero(tables.positions) == nonzero(positions)
+    assert nonzero(tables.quants) == nonzero(quants)
+    assert all(q >= 0 for q in tables.positions.values())
+    assert all(q >= 0 for q in tables.quants.values())
+    # bin quants add up to each physical bucket of each product × warehouse
+    physical: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    physical_buckets: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    for (product_id, warehouse_id, bucket), quantity in tables.positions.items():
+        if Bucket(bucket) in PHYSICAL_BUCKETS:
+            physical[(product_id, warehouse_id)] += quantity
+            physical_buckets[(product_id, warehouse_id, bucket)] += quantity
+    in_bins: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    for key, quantity in tables.quants.items():
+        in_bins[(key[0], tables.quant_warehouses[key], key[3])] += quantity
+    assert nonzero(in_bins) == nonzero(physical_buckets)
+    # the valuation covers exactly the stock on hand, and its value is the ledger's
+    for pair, (valued_quantity, stock_value, _average, _version) in tables.costs.items():
+        assert valued_quantity == physical.get(pair, ZERO)
+        assert stock_value == value.get(pair, ZERO)
+        assert stock_value >= 0 and (valued_quantity > 0 or stock_value == 0)
+
+
+async def assert_ledger_consistent(database: Database) -> None:
+    check_against_ledger(await read_tables(database))
