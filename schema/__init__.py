@@ -49,6 +49,8 @@ from schema.receiving.tasks import TaskMutation, TaskQuery, TaskSubscription
 from schema.sales.alerts import SalesAlertSubscription
 from schema.sales.orders import SalesMutation, SalesQuery
 from schema.sales.picking import PickingMutation, PickingQuery
+from schema.scalars import SCALAR_OVERRIDES
+from schema.text_guard import RefuseNulCharacters
 from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
@@ -80,6 +82,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        RefuseNulCharacters,
         DomainErrorCodes,
         CloseRequestSession,
         OperationMetrics,
@@ -88,7 +91,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-        execution_context_class=SharedEventExecutor,
+        execution_context_class=SharedEventExecutor, scalar_overrides=SCALAR_OVERRIDES,
     )
 
 
