@@ -51,7 +51,12 @@ SCALARS = {
 }
 MASTER_KEYS = ("P1", "P2", "P3", "S1", "S2", "WH1", "WH1-A-01", "WH1-RCV", "WH1-QC", "C1", "C2",
                "admin", "sales", "s1", "s2", "6901234567892", "L1")
-FUZZ = settings(max_examples=12, deadline=None, derandomize=True, database=None,
+ROLES = st.sampled_from(sorted(ROLE_USERS))
+# Bounded so the suite stays within a couple of minutes per database on a small CI machine.
+QUERY_EXAMPLES = 80
+MUTATION_EXAMPLES = 160
+VIOLATION_EXAMPLES = 40
+FUZZ = settings(deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 
@@ -112,51 +117,50 @@ def live(db: Database, fuzz_world: FuzzWorld) -> Iterator[LiveApp]:
         yield LiveApp(app)
 
 
-@pytest.mark.parametrize("role", sorted(ROLE_USERS))
 def test_generated_queries_answer_graphql_and_change_nothing(
-    live: LiveApp, fuzz_world: FuzzWorld, role: str
+    live: LiveApp, fuzz_world: FuzzWorld
 ) -> None:
     before = live.counts()
 
-    @FUZZ
-    @given(queries(SCHEMA, custom_scalars=fuzz_world.scalars))
-    def ask(query: str) -> None:
+    @settings(FUZZ, max_examples=QUERY_EXAMPLES)
+    @given(ROLES, queries(SCHEMA, custom_scalars=fuzz_world.scalars))
+    def ask(role: str, query: str) -> None:
         live.post(query, fuzz_world.tokens[role])
 
     ask()
     assert live.counts() == before
 
 
-@pytest.mark.parametrize("role", sorted(ROLE_USERS))
 def test_generated_mutations_change_nothing_when_they_fail(
-    live: LiveApp, fuzz_world: FuzzWorld, role: str
+    live: LiveApp, fuzz_world: FuzzWorld
 ) -> None:
     one_mutation = st.sampled_from(MUTATION_NAMES).flatmap(
         lambda name: mutations(SCHEMA, fields=[name], custom_scalars=fuzz_world.scalars))
 
-    @settings(FUZZ, max_examples=30)
-    @given(one_mutation)
-    def mutate(query: str) -> None:
+    @settings(FUZZ, max_examples=MUTATION_EXAMPLES)
+    @given(ROLES, one_mutation)
+    def mutate(role: str, query: str) -> None:
         before, last_audit = live.counts(), live.last_audit_id()
         live.post(query, fuzz_world.tokens[role])
         outcomes = live.audit_outcomes_after(last_audit)
         if outcomes != ["OK"]:
-            assert live.counts() == before, (query, outcomes)
+            assert live.counts() == before, (role, query, outcomes)
 
     mutate()
 
 
-@pytest.mark.parametrize("kind", ["query", "mutation"])
 def test_schema_violations_are_refused_as_graphql_errors(
-    live: LiveApp, fuzz_world: FuzzWorld, kind: str
+    live: LiveApp, fuzz_world: FuzzWorld
 ) -> None:
-    generate = queries if kind == "query" else mutations
     before = live.counts()
+    violations = st.one_of(
+        queries(SCHEMA, custom_scalars=fuzz_world.scalars, mode=Mode.NEGATIVE),
+        mutations(SCHEMA, custom_scalars=fuzz_world.scalars, mode=Mode.NEGATIVE))
 
-    @FUZZ
-    @given(generate(SCHEMA, custom_scalars=fuzz_world.scalars, mode=Mode.NEGATIVE))
-    def violate(query: str) -> None:
-        body = live.post(query, fuzz_world.tokens["admin"])
+    @settings(FUZZ, max_examples=VIOLATION_EXAMPLES)
+    @given(ROLES, violations)
+    def violate(role: str, query: str) -> None:
+        body = live.post(query, fuzz_world.tokens[role])
         assert body.get("errors"), (query, body)
 
     violate()
