@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -55,6 +56,14 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
         self.database = database
         self.events = events
         self.login_throttle = login_throttle
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Strawberry reads a JSON body that is a string, number or null as if it were an
+        object and fails with a 500; such a body is the client's mistake: 400."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object")
+        return parsed
 
     async def _principal(self, token: str | None) -> auth.Principal | None:
         if token is None:

@@ -40,6 +40,7 @@ from server.finance.models import (
     SupplierInvoiceState,
 )
 from server.finance.policy import FINANCE_EDITORS, finance_policy
+from server.inventory.moves import total_problem
 from server.pagination import Page, paginate
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
 
@@ -110,6 +111,7 @@ async def record_supplier_invoice(
         invoice.subtotal = sum((money(line.quantity * line.unit_price) for line in invoice.lines),
                                ZERO)
         invoice.total = invoice.subtotal + draft.tax
+        raise_problems(total_problem(invoice.total, "lines"))
         if all_matched([MatchResult(line.result) for line in invoice.lines]):
             invoice.state = SupplierInvoiceState.MATCHED.value
         session.add(invoice)

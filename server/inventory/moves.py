@@ -75,6 +75,15 @@ def amount_problem(amount: Decimal | None, field: str) -> Problem | None:
     return None
 
 
+def total_problem(total: Decimal, field: str) -> Problem | None:
+    """A document's total (quantity × price, summed) must fit its NUMERIC(18, 4) column too:
+    each figure may be in range while their product is not."""
+    if abs(total) >= MAX_AMOUNT:
+        return Problem("INVALID_INPUT", f"the total {plain(total)} is too large: it must be "
+                       f"below {MAX_AMOUNT:,}", field)
+    return None
+
+
 def _in_move(number: int, problem: Problem | None) -> Problem | None:
     """A problem of a move built by code, not typed in a form field: name the move instead."""
     return problem and Problem(problem.code, f"move {number}: {problem.message}")

@@ -18,6 +18,7 @@ from server.catalog.models import Product, Supplier, SupplierItem, Warehouse
 from server.catalog.rules import code_problem, raise_problems
 from server.db import Database, utcnow
 from server.errors import DomainError, InvalidInput, InvalidState, NotFound, Problem
+from server.inventory.moves import total_problem
 from server.numbering import next_number
 from server.purchasing import stock
 from server.purchasing.events import order_event
@@ -100,6 +101,7 @@ async def create_purchase_order(
                    for index, (line, product) in enumerate(priced)],
         )
         order.total_amount = order_total(_facts_of(order, {p.id: p for _, p in priced}))
+        raise_problems(total_problem(order.total_amount, "lines"))
         session.add(order)
         await session.flush()
         await order_event(session, order, "PO_CREATED", principal)
@@ -126,6 +128,7 @@ async def update_purchase_order(
             _replace_lines(order, changes.lines, priced,
                            changes.line_numbers or [None] * len(priced))
             order.total_amount = order_total(_facts_of(order, {p.id: p for _, p in priced}))
+            raise_problems(total_problem(order.total_amount, "lines"))
         order.version += 1
         reapproval = (order.approved_amount is not None
                       and order.total_amount > order.approved_amount

@@ -31,6 +31,7 @@ from server.catalog.service import warehouse_by_code
 from server.db import Database, utcnow
 from server.errors import Conflict, DomainError, Forbidden, InvalidState, Problem
 from server.idempotency import run_once
+from server.inventory.moves import total_problem
 from server.numbering import next_number
 from server.sales import queries
 from server.sales.alerts import DOCUMENT_TYPE, order_event
@@ -98,6 +99,7 @@ async def update_sales_order(
         if changes.lines is not None:
             shortages = await _edit_lines(session, order, changes.lines, products, principal)
         order.total_amount = order_total((line.quantity, line.unit_price) for line in order.lines)
+        raise_problems(total_problem(order.total_amount, "lines"))
         order.version += 1
         await session.flush()
         await order_event(session, order, "SO_UPDATED")
@@ -168,6 +170,7 @@ async def _create(
         ) for index, line in enumerate(draft.lines, start=1)],
     )
     order.total_amount = order_total((line.quantity, line.unit_price) for line in order.lines)
+    raise_problems(total_problem(order.total_amount, "lines"))
     costs = await lock_stock(session, [(p.id, warehouse.id) for p in products.values()])
     for line in order.lines:
         line.expected_unit_cost = costs.get((line.product_id, warehouse.id))

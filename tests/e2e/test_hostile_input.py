@@ -1,0 +1,248 @@
+"""What a stranger might send: junk barcodes, absurd numbers, oversized and malformed bodies,
+deep and aliased queries, NUL characters and very long strings. Each is refused with a typed
+error (or answered as "not a known code"), never a server error, and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from server.db import Database
+from tests.e2e.conftest import Api
+from tests.e2e.hostile_world import (
+    Documents,
+    hostile_world,
+    role_tokens,
+    row_counts,
+    server_failures,
+    user_error_codes,
+)
+from tests.e2e.test_role_isolation import MUTATION_RULES, refusal_codes, request_of
+
+Scene = tuple[Documents, dict[str, str | None]]
+RESOLVE = """query($code: String!) { resolveBarcode(code: $code) {
+  scan { raw kind gtin lot sscc product { sku } } userErrors { code field message } } }"""
+ADJUST = """mutation($input: AdjustStockInput!) { adjustStock(input: $input) {
+  userErrors { code field message } } }"""
+CREATE_SALE = """mutation($input: CreateSalesOrderInput!) { createSalesOrder(input: $input) {
+  salesOrder { number } userErrors { code field message } } }"""
+CREATE_SALE_WITH_AMOUNT = """mutation($input: CreateSalesOrderInput!) {
+  createSalesOrder(input: $input) { salesOrder { number totalAmount }
+  userErrors { code field message } } }"""
+CREATE_PO = """mutation($input: CreatePurchaseOrderInput!) {
+  createPurchaseOrder(input: $input) { purchaseOrder { number } userErrors { code field } } }"""
+PRODUCT = """query($sku: String!) { product(sku: $sku) { sku name } }"""
+JUNK_BARCODES = [
+    "", " ", "\t\n", "]", "]C1", "]C1(01)", "]C1" + "\x1d" * 50, "]C101", "]C101ABCDEFGHIJKLMN",
+    "]C19912345", "]C1(99)(98)(97)", "(01)12345678901234(17)991399", "]C100123",
+    "]Q3" + "x" * 300, "]d2" + "\x1d17" * 40, "0" * 10_000, "€" * 5_000, "'; DROP TABLE product;--",
+    "%s%s%s%n", "\u202e\u200b\ufeff", "1" * 17 + "X", "00" + "9" * 18,
+]
+ABSURD_QUANTITIES: list[Any] = ["NaN", "-NaN", "sNaN", "Infinity", "-Infinity", "inf", "1e400",
+                                "-1e400", "1e11", "123456789012", "1" * 5000, "0x10", "1_000",
+                                "1e999999999999999999999",
+                                "", " ", "one", True, [], {}]
+
+
+@pytest.fixture
+async def scene(db: Database) -> Scene:
+    world, documents = await hostile_world(db)
+    return documents, await role_tokens(db, world)
+
+
+def adjustment(quantity: Any) -> dict[str, Any]:
+    return {"input": {"warehouseCode": "WH1", "sku": "P1", "locationCode": "WH1-A-01",
+                      "quantity": quantity, "reason": "recount",
+                      "idempotencyKey": f"hostile-{quantity!r}"[:90]}}
+
+
+def sale(quantity: Any) -> dict[str, Any]:
+    return {"input": {"customerCode": "C1", "warehouseCode": "WH1",
+                      "lines": [{"sku": "P1", "quantity": quantity}]}}
+
+
+async def test_junk_barcodes_are_answered_as_unknown_codes(api: Api, scene: Scene) -> None:
+    _, tokens = scene
+    for code in JUNK_BARCODES:
+        body = await api(RESOLVE, {"code": code}, token=tokens["warehouse"])
+        assert "errors" not in body, (code, body)
+        payload = body["data"]["resolveBarcode"]
+        assert payload["scan"] is not None or user_error_codes(payload), (code, payload)
+
+
+async def test_absurd_quantities_are_refused_before_any_use_case(
+    api: Api, db: Database, scene: Scene
+) -> None:
+    _, tokens = scene
+    before = await row_counts(db)
+    for quantity in ABSURD_QUANTITIES:
+        for query, variables, token in ((ADJUST, adjustment(quantity), tokens["warehouse"]),
+                                        (CREATE_SALE, sale(quantity), tokens["sales"])):
+            body = await api(query, variables, token=token)
+            assert body["data"] is None and body["errors"], (quantity, body)
+            assert "Decimal" in body["errors"][0]["message"], (quantity, body)
+    assert await row_counts(db) == before
+
+
+async def test_non_finite_json_numbers_are_refused(api: Api, db: Database, scene: Scene) -> None:
+    """Python's JSON parser reads 1e400 as infinity and accepts the NaN token: neither gets in."""
+    _, tokens = scene
+    before = await row_counts(db)
+    for number in ("1e400", "-1e400", "NaN", "Infinity"):
+        raw = ('{"query": "mutation($input: AdjustStockInput!) { adjustStock(input: $input) '
+               '{ userErrors { code } } }", "variables": {"input": {"warehouseCode": "WH1", '
+               '"sku": "P1", "locationCode": "WH1-A-01", "reason": "r", "idempotencyKey": "k", '
+               f'"quantity": {number}}}}}}}')
+        response = await api.http.post("/graphql", content=raw, headers={
+            "Content-Type": "application/json", "Authorization": f"Bearer {tokens['warehouse']}"})
+        assert response.status_code == 200, response.text
+        assert "finite" in response.json()["errors"][0]["message"], response.text
+    assert await row_counts(db) == before
+
+
+async def test_huge_amounts_are_refused_or_stored_exactly(
+    api: Api, db: Database, scene: Scene
+) -> None:
+    """The largest accepted Decimals as quantity and price, their overflowing product, and
+    negative or zero quantities: a typed refusal that changes nothing, or an order whose amount
+    is exactly quantity × price, never an overflow inside the database."""
+    _, tokens = scene
+    for quantity, price in (("99999999999.9999", "1"), ("1", "99999999999.9999"),
+                            ("99999999", "99999999"), ("-5", "1"), ("0", "1"), ("1", "-1")):
+        variables = sale(quantity)
+        variables["input"]["lines"][0]["unitPrice"] = price
+        variables["input"]["shortagePolicy"] = "BACKORDER"
+        before = await row_counts(db)
+        body = await api(CREATE_SALE_WITH_AMOUNT, variables, token=tokens["sales"])
+        assert server_failures(body) == [], (quantity, price, body)
+        payload = body["data"]["createSalesOrder"]
+        if user_error_codes(payload):
+            assert await row_counts(db) == before, (quantity, price, body)
+        else:
+            amount = Decimal(payload["salesOrder"]["totalAmount"])
+            assert amount == Decimal(quantity) * Decimal(price), (quantity, price, body)
+
+
+async def test_a_purchase_order_whose_total_overflows_is_refused(
+    api: Api, db: Database, scene: Scene
+) -> None:
+    _, tokens = scene
+    before = await row_counts(db)
+    body = await api(CREATE_PO, {"input": {"supplierCode": "S1", "warehouseCode": "WH1", "lines": [
+        {"sku": "P1", "quantity": "99999999", "unitPrice": "99999999"}]}},
+        token=tokens["purchaser"])
+    payload = body["data"]["createPurchaseOrder"]
+    assert user_error_codes(payload) == ["INVALID_INPUT"], body
+    assert payload["userErrors"][0]["field"] == "lines"
+    assert await row_counts(db) == before
+
+
+async def test_a_10_mb_body_is_refused_with_413(api: Api, scene: Scene) -> None:
+    _, tokens = scene
+    huge = {"query": "{ me { username } }", "variables": {"padding": "x" * 10_000_000}}
+    response = await api.http.post("/graphql", json=huge,
+                                   headers={"Authorization": f"Bearer {tokens['admin']}"})
+    assert response.status_code == 413
+
+
+async def test_deep_aliased_and_token_heavy_queries_are_refused(api: Api, scene: Scene) -> None:
+    _, tokens = scene
+    deep = "{ me { username } " + "purchaseOrders(first: 1) { edges { node { lines { product {" \
+        + " supplierItems { supplier { " * 4 + "code" + " } }" * 4 + " } } } } } }"
+    aliased = "{ " + " ".join(f"a{i}: me {{ username }}" for i in range(200)) + " }"
+    heavy = "{ me { " + "username " * 5000 + "} }"
+    for query in (deep, aliased, heavy):
+        body = await api(query, token=tokens["admin"])
+        assert body.get("data") is None and body["errors"], body
+    cheap = await api("{ me { username } }", token=tokens["admin"])
+    assert cheap["data"]["me"]["username"] == "admin"
+
+
+@pytest.mark.parametrize("raw", ["[]", '"query"', "1", "null", "true", "{", "{}",
+                                 '{"query": 1}', '{"query": ["{ me { username } }"]}',
+                                 '{"query": "{ me { username } }", "variables": []}',
+                                 '{"query": "{ me { username } }", "variables": "x"}',
+                                 '{"query": "{ me { username } }", "operationName": 5}',
+                                 '[{"query": "{ me { username } }"}]', "\x00", "\xff\xfe"])
+async def test_bodies_that_are_not_a_graphql_request_get_400(
+    api: Api, db: Database, raw: str
+) -> None:
+    response = await api.http.post("/graphql", content=raw.encode("utf-8", "surrogateescape"),
+                                   headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, (raw, response.status_code, response.text)
+
+
+def string_fields(value: Any, path: str = "") -> Iterator[str]:
+    """Dotted paths of every string in a mutation's input (list items by index)."""
+    if isinstance(value, str):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from string_fields(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from string_fields(item, f"{path}.{index}")
+
+
+def replaced(value: Any, path: list[str], new: str) -> Any:
+    if not path:
+        return new
+    head, *rest = path
+    if isinstance(value, list):
+        return [replaced(item, rest, new) if str(i) == head else item
+                for i, item in enumerate(value)]
+    return {key: replaced(item, rest, new) if key == head else item
+            for key, item in value.items()}
+
+
+def variants(documents: Documents, spoil: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every mutation with one of its input strings spoiled, one string at a time."""
+    for name in sorted(MUTATION_RULES):
+        query, variables = request_of(name, documents)
+        for path in string_fields(variables["input"]):
+            original = path_value(variables["input"], path.split("."))
+            yield name, query, {"input": replaced(variables["input"], path.split("."),
+                                                  spoil.replace("{original}", original))}
+
+
+def path_value(value: Any, path: list[str]) -> str:
+    for step in path:
+        value = value[int(step)] if isinstance(value, list) else value[step]
+    assert isinstance(value, str)
+    return value
+
+
+@pytest.mark.parametrize("literal", [False, True])
+async def test_nul_characters_are_refused_everywhere_before_the_database(
+    api: Api, db: Database, scene: Scene, literal: bool
+) -> None:
+    documents, tokens = scene
+    before = await row_counts(db)
+    tried = 0
+    for name, query, variables in variants(documents, "{original}\x00x"):
+        body = await api(query, variables, token=tokens["admin"])
+        assert refusal_codes(body, name) == ["INVALID_INPUT"], (name, variables, body)
+        assert "NUL" in body["errors"][0]["message"]
+        tried += 1
+    product = await api('{ product(sku: "P1\\u0000") { sku } }' if literal else PRODUCT,
+                        None if literal else {"sku": "P1\x00"}, token=tokens["admin"])
+    assert product["errors"][0]["extensions"]["code"] == "INVALID_INPUT", product
+    assert await row_counts(db) == before
+    assert tried > 50
+
+
+async def test_very_long_strings_are_refused_with_a_typed_error(
+    api: Api, db: Database, scene: Scene
+) -> None:
+    """Each input string made 20,000 characters long in turn: the answer is a typed refusal
+    (or success where the field has room), and a refusal changes nothing."""
+    documents, tokens = scene
+    for name, query, variables in variants(documents, "{original}" + "y" * 20_000):
+        before = await row_counts(db)
+        body = await api(query, variables, token=tokens["admin"])
+        assert server_failures(body) == [], (name, body)
+        if refusal_codes(body, name):
+            assert await row_counts(db) == before, (name, body)
