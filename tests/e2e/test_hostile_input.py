@@ -4,11 +4,15 @@ error (or answered as "not a known code"), never a server error, and changes not
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import websockets
+from websockets import Subprotocol
 
 from server.db import Database
 from tests.e2e.conftest import Api
@@ -21,6 +25,9 @@ from tests.e2e.hostile_world import (
     user_error_codes,
 )
 from tests.e2e.test_role_isolation import MUTATION_RULES, refusal_codes, request_of
+from tests.e2e.test_subscriptions import STOCK_CHANGED, LiveServer, live_server
+
+__all__ = ["live_server"]
 
 Scene = tuple[Documents, dict[str, str | None]]
 RESOLVE = """query($code: String!) { resolveBarcode(code: $code) {
@@ -240,3 +247,19 @@ async def test_very_long_strings_are_refused_with_a_typed_error(
         assert server_failures(body) == [], (name, body)
         if refusal_codes(body, name):
             assert await row_counts(db) == before, (name, body)
+
+
+async def test_a_subscription_with_a_nul_is_refused(
+    live_server: LiveServer, admin_token: str
+) -> None:
+    async with websockets.connect(live_server.url,
+                                  subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+        await socket.send(json.dumps({"type": "connection_init",
+                                      "payload": {"Authorization": f"Bearer {admin_token}"}}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": STOCK_CHANGED, "variables": {"warehouseCode": "WH1\x00"}}}))
+        answer = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    assert answer["type"] in ("error", "next"), answer
+    errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "INVALID_INPUT", answer
