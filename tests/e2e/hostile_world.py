@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from server.approvals import service as approvals
 from server.db import Database
+from server.documents import templates
 from server.models import Base
 from server.purchasing import orders, portal
 from server.purchasing.orders import OrderDraft
@@ -58,6 +59,9 @@ async def hostile_world(db: Database) -> tuple[World, Documents]:
     notice, _ = await portal.create_shipment_notice(db, world["s2"], portal.NoticeDraft(
         s2_order, [portal.NoticeLine(1, Decimal(10), lot="S2-LOT")]))
     sale = await order_for(db, world, [("P1", 2)])
+    # The first read of the print templates installs the built-in ones: done here, so that
+    # "a query changes nothing" holds from the first generated query on.
+    await templates.print_templates(db, world.admin)
     return world, Documents(s1_order, s2_order, notice.number, sale.view.order.number)
 
 
