@@ -16,9 +16,11 @@ from server.finance import fulfilment, margin, sales_performance, scorecard
 from server.finance import inventory_report as inventory
 from server.finance.fulfilment import FulfilmentGroupBy
 from server.finance.margin import MarginGroupBy
+from server.finance.sales_performance import PerformanceGroupBy
 
 MarginReportGroupBy = strawberry.enum(MarginGroupBy, name="MarginReportGroupBy")
 FulfilmentReportGroupBy = strawberry.enum(FulfilmentGroupBy, name="FulfilmentReportGroupBy")
+SalesPerformanceGroupBy = strawberry.enum(PerformanceGroupBy, name="SalesPerformanceGroupBy")
 
 
 @strawberry.input
@@ -185,11 +187,15 @@ class FulfilmentReport:
 class SalesPerformanceInput:
     date_from: date = strawberry.field(description="First day (UTC), included.")
     date_to: date = strawberry.field(description="Last day (UTC), included.")
+    group_by: SalesPerformanceGroupBy = strawberry.field(
+        default=PerformanceGroupBy.SALESPERSON,
+        description="TEAM adds salespeople up by the sales team they are in now.")
 
 
-@strawberry.type(description="One salesperson's orders dated in the range, the revenue, COGS "
-                             "and margin of what shipped in it (as marginReport), and the "
-                             "payments received in it on their invoices; amounts in cents.")
+@strawberry.type(description="One salesperson's (or team's) orders dated in the range, the "
+                             "revenue, COGS and margin of what shipped in it (as marginReport), "
+                             "and the payments received in it on their invoices; amounts in "
+                             "cents.")
 class SalesPerformanceRow:
     key: str
     label: str
@@ -264,6 +270,7 @@ class ReportQuery:
     async def sales_performance(self, info: Info,
                                 input: SalesPerformanceInput) -> SalesPerformance:
         answer = await sales_performance.sales_performance(
-            info.context.session, info.context.user(), input.date_from, input.date_to)
+            info.context.session, info.context.user(), input.date_from, input.date_to,
+            PerformanceGroupBy(input.group_by))
         return SalesPerformance(date_from=answer.date_from, date_to=answer.date_to,
                                 rows=[SalesPerformanceRow.from_row(row) for row in answer.rows])
