@@ -13,15 +13,15 @@ from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.pagination import Connection, connection
 from server.db import utcnow
-from server.finance import ageing, receivables
+from server.finance import ageing, payments, receivables
 from server.finance.ageing import AgeingGroup, AgeingRow
 from server.finance.models import CustomerInvoiceState
+from server.finance.payments import PaymentView
 from server.finance.receivables import (
     AllocatedAmount,
     AllocationDraft,
     InvoiceView,
     PaymentDraft,
-    PaymentView,
     money,
 )
 
@@ -130,6 +130,18 @@ class RecordPaymentInput:
     allocations: list[AllocationInput] = strawberry.field(
         default_factory=list, description="Invoices of this customer, each at most once; "
                                           "together at most the payment.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A UUID per payment entered: the same key again answers the "
+                                  "payment it recorded and records nothing.")
+
+
+@strawberry.input
+class ApplyPaymentInput:
+    payment_number: str
+    allocations: list[AllocationInput] = strawberry.field(
+        description="Open invoices of the payment's customer, each at most once; together at "
+                    "most what the payment has left on account.")
+    idempotency_key: str | None = None
 
 
 @strawberry.type
@@ -176,6 +188,11 @@ class ReceivablesQuery:
             info.context.session, info.context.user(), number)
         return CustomerInvoice.from_view(view) if view else None
 
+    @strawberry.field(description="One payment with its allocations (finance).")
+    async def payment(self, info: Info, number: str) -> Payment | None:
+        view = await payments.read_payment(info.context.session, info.context.user(), number)
+        return Payment.from_view(view) if view else None
+
     @strawberry.field(description="Open amounts on a day (today without one), by days overdue.")
     async def receivables_ageing(
         self, info: Info, as_of: date | None = None,
@@ -195,7 +212,16 @@ class ReceivablesMutation:
         draft = PaymentDraft(
             input.customer_code, input.amount, input.received_on, input.reference,
             [AllocationDraft(a.invoice_number, a.amount) for a in input.allocations])
-        view, errors = await attempt(
-            lambda: receivables.record_payment(info.context.db, info.context.user(), draft))
+        view, errors = await attempt(lambda: payments.record_payment(
+            info.context.db, info.context.user(), draft, input.idempotency_key))
+        return RecordPaymentPayload(payment=Payment.from_view(view) if view else None,
+                                    user_errors=errors)
+
+    @strawberry.mutation(description="Allocate what a payment left on account to invoices.")
+    async def apply_payment(self, info: Info, input: ApplyPaymentInput) -> RecordPaymentPayload:
+        view, errors = await attempt(lambda: payments.apply_payment(
+            info.context.db, info.context.user(), input.payment_number,
+            [AllocationDraft(a.invoice_number, a.amount) for a in input.allocations],
+            input.idempotency_key))
         return RecordPaymentPayload(payment=Payment.from_view(view) if view else None,
                                     user_errors=errors)
