@@ -20,12 +20,8 @@ from server.cli_support import (
     with_database,
 )
 from server.db import Database
-from server.sales.history_import import (
-    HistoryFileRejected,
-    ImportSummary,
-    RowError,
-    import_sales_history,
-)
+from server.imports.report import FileRejected, RowError
+from server.sales.history_import import ImportSummary, import_sales_history
 
 import_app = typer.Typer(help="Import data from files.", no_args_is_help=True)
 
@@ -57,7 +53,7 @@ def sales_history(
 
             try:
                 summary = with_database(settings, run)
-            except HistoryFileRejected as rejected:
+            except FileRejected as rejected:
                 progress.stop()
                 _print_rejected(rejected.errors)
                 fail(f"{file.name}: {len(rejected.errors)} problems, nothing imported",
