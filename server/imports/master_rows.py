@@ -88,11 +88,10 @@ def supplier_of(record: Record) -> tuple[SupplierDraft, list[RowError]]:
         over_receipt_tolerance_pct=converted(record, "over_receipt_tolerance_pct",
                                              decimal_value, errors, decimal_value("0")),
     )
-    if record["code"] and record["name"]:
-        errors.extend(row_errors(record.row, supplier_draft_problems(draft), {
-            "code": "code", "name": "name", "contactName": "contact_name",
-            "contactPhone": "contact_phone", "contactEmail": "contact_email",
-            "overReceiptTolerancePct": "over_receipt_tolerance_pct"}))
+    errors.extend(row_errors(record.row, supplier_draft_problems(draft), {
+        "code": "code", "name": "name", "contactName": "contact_name",
+        "contactPhone": "contact_phone", "contactEmail": "contact_email",
+        "overReceiptTolerancePct": "over_receipt_tolerance_pct"}))
     return draft, errors
 
 
@@ -119,8 +118,6 @@ def item_of(record: Record) -> tuple[ItemRow, list[RowError]]:
 def customer_of(record: Record) -> tuple[CustomerDraft, list[RowError]]:
     draft = CustomerDraft(code=record["code"], name=record["name"], region=record["region"],
                           salesperson=record["salesperson"] or None)
-    if not (record["code"] and record["name"]):
-        return draft, []
     return draft, row_errors(record.row, customer_draft_problems(draft),
                              {"code": "code", "name": "name", "region": "region"})
 
@@ -134,9 +131,8 @@ def location_of(record: Record) -> tuple[LocationDraft, list[RowError]]:
                                f"{', '.join(t.value for t in LocationType)}"))
     draft = LocationDraft(code=record["code"], warehouse_code=record["warehouse"],
                           type=kind or LocationType.STORAGE)
-    if record["code"]:
-        problem = code_problem(draft.code, "code")
-        errors.extend(row_errors(record.row, [problem] if problem else [], {"code": "code"}))
+    problem = code_problem(draft.code, "code")
+    errors.extend(row_errors(record.row, [problem] if problem else [], {"code": "code"}))
     return draft, errors
 
 

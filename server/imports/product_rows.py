@@ -76,9 +76,8 @@ def product_of(record: Record) -> tuple[ProductRow, list[RowError]]:
         tags=list_value(record["tags"]),
         barcodes=tuple(barcodes),
     )
-    if record["sku"] and record["name"]:
-        errors.extend(row_errors(record.row, product_draft_problems(draft),
-                                 {**FIELD_COLUMNS, **barcode_columns}))
+    errors.extend(row_errors(record.row, product_draft_problems(draft),
+                             {**FIELD_COLUMNS, **barcode_columns}))
     return ProductRow(draft, tuple(column for field, column in barcode_columns.items()
                                    if field.endswith(".barcode"))), errors
 

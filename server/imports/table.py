@@ -159,11 +159,14 @@ def records(
 def each_row(
     read: Parsed[Record], judge: Callable[[Record], tuple[T, list[RowError]]]
 ) -> Parsed[T]:
-    """Every record judged on its own, its problems added to those already found."""
+    """Every record judged on its own, its problems added to those already found; a cell
+    already reported (a missing value) is not reported again by the rules."""
     parsed: Parsed[T] = Parsed(errors=list(read.errors))
+    reported = {(error.row, error.column) for error in read.errors}
     for row_number, record in read.rows:
         item, errors = judge(record)
-        parsed.errors.extend(errors)
+        parsed.errors.extend(error for error in errors
+                             if (error.row, error.column) not in reported)
         parsed.rows.append((row_number, item))
     return parsed
 
