@@ -60,9 +60,14 @@ class ImportMutation:
                                      "customers, locations or opening stock: every row, or none "
                                      "when any is bad (unless skipBadRows).")
     async def import_data(self, info: Info, input: ImportDataInput) -> ImportDataPayload:
+        # Closed at once, whatever follows: the parsed upload is a temporary file that nothing
+        # else closes.
+        try:
+            data = await input.file.read()
+        finally:
+            await input.file.close()
         try:
             principal = info.context.user()
-            data = await input.file.read()
             outcome = await import_file(info.context.db, principal, ImportKind(input.kind), data,
                                         skip_bad_rows=input.skip_bad_rows)
         except FileRejected as rejected:
