@@ -79,7 +79,7 @@ def _kind_command(kind: ImportKind) -> Callable[..., None]:
                       highlight=False)
         if outcome.skipped:
             _print_errors(outcome.skipped, "Rows skipped", console)
-            console.print(f"Skipped {len(outcome.skipped_rows)} rows: "
+            console.print(f"Skipped rows ({len(outcome.skipped_rows)}): "
                           f"{', '.join(map(str, outcome.skipped_rows))}.", highlight=False)
 
     command.__doc__ = f"Import {KINDS[kind].summary}: every row, or none when any is bad."

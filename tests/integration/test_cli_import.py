@@ -163,7 +163,7 @@ def test_skip_bad_rows_says_which_rows_it_left_out(
     assert result.exit_code == 0, result.output
     assert "Imported 2 rows of products" in result.stdout
     assert "already belongs to product P1" in result.stdout
-    assert "Skipped 1 rows: 3." in result.stdout
+    assert "Skipped rows (1): 3." in result.stdout
     assert product_count(url) == before + 2
 
 
