@@ -75,6 +75,16 @@ async def test_a_file_with_a_bad_row_is_refused_whole_then_imported_skipping_it(
     assert await products(db) == before + 2
 
 
+async def test_a_downloaded_template_uploads_as_it_is(
+    api: Api, db: Database, tokens: dict[str, str]
+) -> None:
+    headers = {"Authorization": f"Bearer {tokens['purchaser']}"}
+    template = await api.http.get("/imports/templates/suppliers.xlsx", headers=headers)
+    imported = payload(await upload(api.http, tokens["purchaser"], "SUPPLIERS",
+                                    template.content))
+    assert (imported["imported"], imported["created"], imported["userErrors"]) == (1, 1, [])
+
+
 async def test_uploads_need_a_login_and_the_role(api: Api, tokens: dict[str, str]) -> None:
     anonymous = payload(await upload(api.http, None, "PRODUCTS", PRODUCTS.encode()))
     assert anonymous["userErrors"][0]["code"] == "UNAUTHENTICATED"
