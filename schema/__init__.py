@@ -29,6 +29,7 @@ from schema.event_execution import SharedEventExecutor
 from schema.finance.payables import PayablesMutation, PayablesQuery
 from schema.finance.receivables import ReceivablesMutation, ReceivablesQuery
 from schema.finance.reports import ReportQuery
+from schema.imports import ImportMutation
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
@@ -62,7 +63,7 @@ Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMuta
                                     TaskMutation, SalesMutation, PickingMutation,
                                     ReplenishmentRuleMutation, ForecastMutation,
                                     SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
-                                    PayablesMutation, SalesTeamMutation))
+                                    PayablesMutation, SalesTeamMutation, ImportMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
                                             SuggestionSubscription))
