@@ -10,6 +10,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from server.approvals import service as approvals
+from server.approvals.models import ApprovalTask
 from server.auth import Principal
 from server.catalog.models import Supplier
 from server.catalog.queries import PageRequest
@@ -19,9 +21,10 @@ from server.event_hub import EventHub
 from server.event_log import EventFilter, Position, StoredEvent
 from server.event_stream import follow
 from server.pagination import Page, paginate
-from server.purchasing.models import PurchaseReturn
+from server.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseReturn
 from server.purchasing.return_events import TOPIC
 from server.purchasing.return_states import ReturnState
+from server.purchasing.returns import DOCUMENT_TYPE
 
 ReturnSelect = Select[tuple[PurchaseReturn]]
 
@@ -89,3 +92,27 @@ async def return_events(
                         payload_ids=matching)
     position = Position.from_cursor(after) if after is not None else None
     return follow(hub, db, where, position)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineRef:
+    po_number: str
+    po_line_no: int
+
+
+async def order_refs_by_line_ids(
+    session: AsyncSession, ids: Sequence[int]
+) -> list[OrderLineRef | None]:
+    """The PO number and line number of each PO line, by its id."""
+    rows = await session.execute(
+        select(PurchaseOrderLine.id, PurchaseOrder.number, PurchaseOrderLine.line_no)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(PurchaseOrderLine.id.in_(ids)))
+    refs = {line_id: OrderLineRef(number, line_no) for line_id, number, line_no in rows}
+    return [refs.get(line_id) for line_id in ids]
+
+
+async def approval_trails_by_return_ids(
+    session: AsyncSession, ids: Sequence[int]
+) -> list[list[ApprovalTask]]:
+    return await approvals.trails_by_document_ids(session, DOCUMENT_TYPE, ids)
