@@ -14,7 +14,7 @@ from sqlalchemy import select
 from server.approvals import service as approvals
 from server.approvals.flow import Mode, StepSpec
 from server.auth import Role
-from server.db import Database
+from server.db import Database, utcnow
 from server.errors import DomainError
 from server.events import Event
 from server.finance import payables
@@ -22,6 +22,7 @@ from server.finance.match_rules import InvoiceLineDraft
 from server.finance.models import MatchResult, SupplierInvoiceState
 from server.finance.payables import SupplierInvoiceDraft
 from server.finance.returns import ship_purchase_return, supplier_account
+from server.finance.scorecard import supplier_scorecard
 from server.inventory.models import Bucket, StockLedger
 from server.purchasing.return_events import TOPIC
 from server.purchasing.return_states import ReturnState
@@ -187,4 +188,10 @@ async def test_e2e_qc_rejected_goods_go_back_to_the_supplier_with_a_credit(
             select(Event).where(Event.topic == TOPIC).order_by(Event.id))]
     assert (account.owed, account.open_credit) == (D(2500), D(1000))
     assert kinds == ["PR_CREATED", "PR_APPROVED", "PR_SHIPPED"]
+    today = utcnow().date()
+    async with db.reader() as session:
+        [row] = (await supplier_scorecard(session, world["finance"], today, today, "S1")).rows
+    # 20 received (10 P1, 10 P2), 4 of them sent back
+    assert (row.returned_quantity, row.return_rate_pct) == (D(4), D("20.00"))
+    assert row.reject_rate_pct == D("40.00")  # QC: 4 of the 10 P2 inspected
     await assert_ledger_consistent(db)
