@@ -16,14 +16,12 @@ class ReturnState(StrEnum):
 
 
 class ReturnAction(StrEnum):
-    DECIDE = "decide"
     SHIP = "ship"
     CANCEL = "cancel"
 
 
 S, A = ReturnState, ReturnAction
 _ALLOWED: dict[ReturnAction, frozenset[ReturnState]] = {
-    A.DECIDE: frozenset({S.PENDING_APPROVAL}),
     A.SHIP: frozenset({S.APPROVED}),
     A.CANCEL: frozenset({S.PENDING_APPROVAL, S.APPROVED}),
 }

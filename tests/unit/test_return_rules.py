@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from server.errors import InvalidState
 from server.inventory.models import Bucket
 from server.purchasing.return_rules import (
     LineClaims,
@@ -17,6 +18,7 @@ from server.purchasing.return_rules import (
     returnable,
     take,
 )
+from server.purchasing.return_states import ReturnAction, ReturnState, check_allowed
 
 D = Decimal
 
@@ -66,3 +68,13 @@ def test_pair_up_splits_two_takings_into_common_pieces() -> None:
 def test_pair_up_refuses_takings_of_different_totals() -> None:
     with pytest.raises(ValueError):
         pair_up([("A", D(5))], [("X", D(4))])
+
+
+def test_only_approved_returns_ship_and_shipped_ones_cannot_be_cancelled() -> None:
+    check_allowed(ReturnAction.SHIP, ReturnState.APPROVED, "PR-1")
+    for state in (ReturnState.PENDING_APPROVAL, ReturnState.SHIPPED, ReturnState.CANCELLED):
+        with pytest.raises(InvalidState):
+            check_allowed(ReturnAction.SHIP, state, "PR-1")
+    with pytest.raises(InvalidState) as raised:
+        check_allowed(ReturnAction.CANCEL, ReturnState.SHIPPED, "PR-1")
+    assert "allowed from: approved, pending_approval" in str(raised.value)
