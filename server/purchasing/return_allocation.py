@@ -59,12 +59,15 @@ async def locked_order_lines(
     """Their orders are locked in id order, as receipts and inspections lock them, so the
     accepted and rejected counts hold still while the return takes from them."""
     product_ids = [product.id for product in products.values()]
+    stmt = select(PurchaseOrder).where(
+        PurchaseOrder.supplier_id == supplier.id, PurchaseOrder.warehouse_id == warehouse.id,
+        PurchaseOrder.id.in_(select(PurchaseOrderLine.order_id).where(
+            PurchaseOrderLine.product_id.in_(product_ids))))
+    named = {line.po_number for line in lines}
+    if None not in named:  # every line names its order: lock only those
+        stmt = stmt.where(PurchaseOrder.number.in_(named))
     orders = {order.id: order for order in await session.scalars(
-        select(PurchaseOrder).where(
-            PurchaseOrder.supplier_id == supplier.id, PurchaseOrder.warehouse_id == warehouse.id,
-            PurchaseOrder.id.in_(select(PurchaseOrderLine.order_id).where(
-                PurchaseOrderLine.product_id.in_(product_ids))))
-        .order_by(PurchaseOrder.id).with_for_update())}
+        stmt.order_by(PurchaseOrder.id).with_for_update())}
     known = {order.number for order in orders.values()}
     raise_problems(*(
         Problem("NOT_FOUND", f"no purchase order {line.po_number!r} of {supplier.code} into "

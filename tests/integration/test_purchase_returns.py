@@ -26,7 +26,7 @@ from server.purchasing.returns import (
     cancel_purchase_return,
     create_purchase_return,
 )
-from tests.receiving_setup import bins_of, level, receiving_world
+from tests.receiving_setup import approved_order, bins_of, level, receive, receiving_world
 from tests.return_setup import Goods, draft, goods_to_return, line
 from tests.stock_setup import snapshot
 from tests.world import World
@@ -225,3 +225,20 @@ async def test_supplier_users_see_only_their_own_approved_returns(
     assert [r.number for r in mine.rows] == [approved.number]
     assert theirs.rows == []
     assert [r.number for r in staff.rows] == [pending.number, approved.number]
+
+
+async def test_without_a_po_number_the_newest_orders_give_first(
+    db: Database, world: World, goods: Goods
+) -> None:
+    newer = await approved_order(db, world, {"P1": 10})
+    await receive(db, world, newer.number, [("P1", 10, "L1")])
+    created = await create_purchase_return(db, world["purchaser"], draft(
+        line("P1", 15, AVAILABLE)))
+    async with db.reader() as session:
+        numbers = await return_queries.order_refs_by_line_ids(
+            session, [r.order_line_id for r in created.lines])
+    assert [(ref and ref.po_number, r.quantity) for ref, r in zip(
+        numbers, created.lines, strict=True)] == [(newer.number, D(10)),
+                                                  (goods.order_number, D(5))]
+    assert [r.line_no for r in created.lines] == [1, 2]
+    assert {r.request_index for r in created.lines} == {0}
