@@ -39,8 +39,7 @@ class PurchaseReturnLine:
     unit_price: Decimal = strawberry.field(description="The PO price: what the supplier credits.")
     amount: Decimal
     reason: str
-    unit_cost: Decimal | None = strawberry.field(
-        description="The moving-average cost the goods left at; set when shipped.")
+    cost: strawberry.Private[Decimal | None]
     product_id: strawberry.Private[int]
     location_id: strawberry.Private[int]
     order_line_id: strawberry.Private[int]
@@ -50,8 +49,13 @@ class PurchaseReturnLine:
         return cls(line_no=row.line_no, request_index=row.request_index, quantity=row.quantity,
                    lot=row.lot, from_bucket=ReturnBucket(row.from_bucket),
                    unit_price=row.unit_price, amount=row.amount, reason=row.reason,
-                   unit_cost=row.unit_cost, product_id=row.product_id, location_id=row.location_id,
+                   cost=row.unit_cost, product_id=row.product_id, location_id=row.location_id,
                    order_line_id=row.order_line_id)
+
+    @strawberry.field(description="The moving-average cost the goods left at, set when shipped; "
+                                  "our cost, so null for supplier users.")
+    def unit_cost(self, info: Info) -> Decimal | None:
+        return None if info.context.user().is_supplier else self.cost
 
     @strawberry.field
     async def product(self, info: Info) -> Product:

@@ -36,7 +36,8 @@ SHIP = """mutation($input: ShipPurchaseReturnInput!) { shipPurchaseReturn(input:
     debitNote { number amount appliedAmount openAmount } }
   userErrors { code field message } } }"""
 RETURN = """query($number: String!) { purchaseReturn(number: $number) { number state
-  supplier { code } debitNote { number amount } approvalTrail { stepName status } } }"""
+  supplier { code } lines { unitCost } debitNote { number amount }
+  approvalTrail { stepName status } } }"""
 RETURNS = """query { purchaseReturns { edges { node { number state } } } }"""
 ACCOUNT = """query($code: String!) { supplierAccount(supplierCode: $code) {
   invoiced credited owed openCredit } }"""
@@ -137,11 +138,12 @@ async def test_rejected_goods_go_back_and_the_supplier_follows_it_on_the_portal(
     seen = (await api(RETURN, tokens["s1"], number=number))["purchaseReturn"]
     assert (seen["state"], seen["supplier"], seen["debitNote"]["number"]) == (
         "SHIPPED", {"code": "S1"}, note["number"])
-    assert seen["approvalTrail"] == []
+    assert (seen["approvalTrail"], seen["lines"]) == ([], [{"unitCost": None}])  # not our costs
     staff = (await api(RETURN, tokens["purchaser"], number=number))["purchaseReturn"]
     # three purchase managers got the ANY step: the first approval withdrew the others' tasks
     assert sorted(task["status"] for task in staff["approvalTrail"]) == [
         "APPROVED", "WITHDRAWN", "WITHDRAWN"]
+    assert staff["lines"] == [{"unitCost": "250.0000"}]
     assert (await api(RETURN, tokens["s2"], number=number))["purchaseReturn"] is None
     assert (await api(RETURNS, tokens["s2"]))["purchaseReturns"]["edges"] == []
     assert [e["node"]["number"] for e in
