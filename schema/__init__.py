@@ -43,6 +43,11 @@ from schema.planning.suggestions import (
 )
 from schema.purchasing.mutation import PurchasingMutation
 from schema.purchasing.query import PurchasingQuery
+from schema.purchasing.returns import (
+    PurchaseReturnMutation,
+    PurchaseReturnQuery,
+    PurchaseReturnSubscription,
+)
 from schema.purchasing.subscription import PurchasingSubscription
 from schema.receiving.barcodes import BarcodeQuery
 from schema.receiving.receipts import ReceiptMutation, ReceiptQuery
@@ -57,16 +62,18 @@ Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, Purchasin
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
                              SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery, ReportQuery, AuditQuery, SalesTeamQuery))
+                             PayablesQuery, ReportQuery, AuditQuery, SalesTeamQuery,
+                             PurchaseReturnQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
                                     ReplenishmentRuleMutation, ForecastMutation,
                                     SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
-                                    PayablesMutation, SalesTeamMutation, ImportMutation))
+                                    PayablesMutation, SalesTeamMutation, ImportMutation,
+                                    PurchaseReturnMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
-                                            SuggestionSubscription))
+                                            SuggestionSubscription, PurchaseReturnSubscription))
 guard_root_fields(Query, Mutation)
 
 

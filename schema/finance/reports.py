@@ -134,6 +134,10 @@ class SupplierScorecardRow:
     price_variance: Decimal
     price_variance_pct: Decimal | None
     average_lead_time_days: Decimal | None
+    returned_quantity: Decimal = strawberry.field(
+        description="Shipped back to the supplier on purchase returns.")
+    return_rate_pct: Decimal | None = strawberry.field(
+        description="Returned quantity as a share of the quantity received.")
 
     @classmethod
     def from_row(cls, row: scorecard.ScorecardRow) -> SupplierScorecardRow:

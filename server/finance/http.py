@@ -125,7 +125,7 @@ async def inventory_table(session: AsyncSession, principal: Principal,
 SCORECARD_HEADER = ["supplierCode", "supplierName", "lines", "linesReceived", "otifConfirmedPct",
                     "otifRequestedPct", "inspectedQuantity", "rejectRatePct",
                     "concessionRatePct", "priceTrendPct", "priceVariance", "priceVariancePct",
-                    "averageLeadTimeDays"]
+                    "averageLeadTimeDays", "returnedQuantity", "returnRatePct"]
 
 
 async def scorecard_table(session: AsyncSession, principal: Principal,

@@ -175,3 +175,49 @@ class PaymentAllocation(IdMixin, Base):
     invoice_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("customer_invoice.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class DebitNote(IdMixin, Base):
+    """The supplier's credit for goods we sent back (a debit note on its account), raised when
+    a purchase return ships, at the PO prices. ``applied_amount`` is the part set against what
+    its invoices billed for those goods; the rest is open credit for later invoices."""
+
+    __tablename__ = "debit_note"
+    __table_args__ = (CheckConstraint("amount >= 0 AND applied_amount >= 0 "
+                                      "AND applied_amount <= amount", name="applied_within"),)
+
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    supplier_id: Mapped[int] = mapped_column(IdType, ForeignKey("supplier.id"), index=True)
+    return_id: Mapped[int] = mapped_column(IdType, ForeignKey("purchase_return.id"),
+                                           unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    applied_amount: Mapped[Decimal] = mapped_column(Money)
+    created_by_id: Mapped[int] = mapped_column(IdType, ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lines: Mapped[list[DebitNoteLine]] = relationship(
+        order_by="DebitNoteLine.line_no", lazy="raise", cascade="all, delete-orphan")
+
+
+class DebitNoteLine(IdMixin, Base):
+    """One returned PO line's credit; the applied part names the invoice it reduces."""
+
+    __tablename__ = "debit_note_line"
+    __table_args__ = (UniqueConstraint("debit_note_id", "line_no"),
+                      CheckConstraint("quantity > 0", name="quantity_positive"),
+                      CheckConstraint("applied_quantity >= 0 AND applied_quantity <= quantity",
+                                      name="applied_within"))
+
+    debit_note_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("debit_note.id", ondelete="CASCADE"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    return_line_id: Mapped[int] = mapped_column(IdType, ForeignKey("purchase_return_line.id"))
+    order_line_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("purchase_order_line.id"), index=True)
+    supplier_invoice_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("supplier_invoice.id"), index=True)
+    quantity: Mapped[Decimal]
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    applied_quantity: Mapped[Decimal]
+    applied_amount: Mapped[Decimal] = mapped_column(Money)
