@@ -31,6 +31,11 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=False,
         ),
+        sa.Column(
+            "posted_after_ledger_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=True,
+        ),
         sa.Column("zero_uncounted", sa.Boolean(), nullable=False),
         sa.Column("requested_variance_value", sa.Numeric(precision=18, scale=4), nullable=True),
         sa.Column("rejection_comment", sa.Text(), nullable=True),

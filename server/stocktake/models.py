@@ -20,8 +20,8 @@ def _one_of(column: str, values: type[StocktakeStatus] | type[BinStatus]) -> Che
 
 class Stocktake(IdMixin, Base):
     """One count of (some of) a warehouse's bins. ``frozen_after_ledger_id`` is the last ledger
-    row the frozen quantities include: later rows on a counted bin are movements during the
-    count, added to what the bin is expected to hold."""
+    row the frozen quantities include: later rows on a counted bin (up to the posting) are
+    movements during the count, added to what the bin is expected to hold."""
 
     __tablename__ = "stocktake"
     __table_args__ = (_one_of("status", StocktakeStatus),)
@@ -32,6 +32,8 @@ class Stocktake(IdMixin, Base):
     blind: Mapped[bool] = mapped_column(default=False)
     all_locations: Mapped[bool] = mapped_column(default=False)
     frozen_after_ledger_id: Mapped[int] = mapped_column(IdType, default=0)
+    # Set at posting: the last ledger row before the adjustments, where movements stop counting.
+    posted_after_ledger_id: Mapped[int | None] = mapped_column(IdType)
     zero_uncounted: Mapped[bool] = mapped_column(default=False)
     # The variance value when posting was asked for (what the approval decided on).
     requested_variance_value: Mapped[Decimal | None] = mapped_column(Money)
