@@ -21,7 +21,6 @@ from server.pagination import Page, paginate
 from server.stocktake import events
 from server.stocktake.models import Stocktake, StocktakeBin
 from server.stocktake.rules import StocktakeStatus, VarianceLine, sees_expected
-from server.stocktake.service import load_stocktake
 from server.stocktake.variances import lines_of
 
 
@@ -42,9 +41,11 @@ class TaskView:
     location_code: str
 
 
-async def stocktake(session: AsyncSession, principal: Principal, number: str) -> Stocktake:
+async def stocktake(
+    session: AsyncSession, principal: Principal, number: str
+) -> Stocktake | None:
     principal.require_internal()
-    return await load_stocktake(session, number)
+    return await session.scalar(select(Stocktake).where(Stocktake.number == number.strip()))
 
 
 async def line_views(

@@ -38,6 +38,7 @@ async def _lines(db: Database, world: World, number: str, user: str = "admin"
     principal = world.admin if user == "admin" else world[user]
     async with db.reader() as session:
         stocktake = await queries.stocktake(session, principal, number)
+        assert stocktake is not None
         return await queries.line_views(session, principal, stocktake)
 
 
