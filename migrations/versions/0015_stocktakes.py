@@ -126,7 +126,7 @@ def upgrade() -> None:
         sa.Column("device_id", sa.String(length=100), nullable=False),
         sa.Column("round", sa.Integer(), nullable=False),
         sa.Column("quantity", sa.Numeric(precision=18, scale=4), nullable=False),
-        sa.Column("barcode", sa.String(length=200), nullable=True),
+        sa.Column("entry", sa.String(length=200), nullable=False),
         sa.Column(
             "counted_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
@@ -159,10 +159,10 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "stocktake_id",
             "location_id",
-            "product_id",
-            "lot",
             "device_id",
             "round",
+            "entry",
+            "lot",
             name=op.f("uq_stocktake_count_per_device_round"),
         ),
     )

@@ -68,7 +68,8 @@ async def _count_of(info: Info, row: rows.StocktakeCount) -> tuple[StocktakeCoun
     location = await context.loaders.location.load(row.location_id)
     product = await context.loaders.product.load(row.product_id)
     stocktake = await context.session.get_one(rows.Stocktake, row.stocktake_id)
-    count = StocktakeCount(location_code=location.code, sku=product.sku, lot=row.lot,
+    count = StocktakeCount(location_code=location.code, sku=product.sku, entry=row.entry,
+                           lot=row.lot,
                            quantity=row.quantity, device_id=row.device_id, round=row.round,
                            counted_at=row.counted_at)
     return count, Stocktake.from_row(stocktake, context.session, context.loaders)

@@ -125,6 +125,7 @@ class Stocktake:
 class StocktakeCount:
     location_code: str
     sku: str
+    entry: str = strawberry.field(description="What was counted by: the barcode, or the sku.")
     lot: str
     quantity: Decimal
     device_id: str

@@ -85,14 +85,15 @@ class StocktakeFrozen(IdMixin, Base):
 
 
 class StocktakeCount(IdMixin, Base):
-    """What one device counted of one product and lot in one bin in one round; the device's
-    later count of the same replaces ``quantity``. Devices' counts of the same item add up
-    (two counters may share a bin)."""
+    """What one device counted of one item in one bin in one round, the item being what it
+    counted by (``entry``: the barcode as scanned, or the sku typed) in a lot. The device's
+    later count of the same item replaces ``quantity``; all other counts of the product add up
+    (two counters may share a bin, a case barcode and a unit barcode count apart)."""
 
     __tablename__ = "stocktake_count"
     __table_args__ = (
-        UniqueConstraint("stocktake_id", "location_id", "product_id", "lot", "device_id",
-                         "round", name="uq_stocktake_count_per_device_round"),
+        UniqueConstraint("stocktake_id", "location_id", "device_id", "round", "entry", "lot",
+                         name="uq_stocktake_count_per_device_round"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
 
@@ -104,7 +105,8 @@ class StocktakeCount(IdMixin, Base):
     lot: Mapped[str] = mapped_column(String(64), default="")
     device_id: Mapped[str] = mapped_column(String(100))
     round: Mapped[int] = mapped_column(Integer)
+    # Units: a case barcode's count times its pack size.
     quantity: Mapped[Decimal]
-    barcode: Mapped[str | None] = mapped_column(String(200))
+    entry: Mapped[str] = mapped_column(String(200))
     counted_by_id: Mapped[int] = mapped_column(IdType, ForeignKey("app_user.id"))
     counted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -189,9 +189,9 @@ async def _counted_item(
 
 
 async def record_count(db: Database, principal: Principal, request: CountRequest) -> StocktakeCount:
-    """Record what a device counted of one item in one bin. Devices count in parallel; the same
-    device counting the same item in the same round again replaces its count. The first count
-    of a round finishes the bin's count task."""
+    """Record what a device counted of one item (a barcode, or a sku) in one bin. Devices count
+    in parallel; the same device counting the same item in the same round again replaces its
+    count. The first count of a round finishes the bin's count task."""
     principal.require(*COUNTERS)
     raise_problems(*count_problems(request))
 
@@ -205,17 +205,20 @@ async def record_count(db: Database, principal: Principal, request: CountRequest
         product, units, lot = await _counted_item(session, request)
         if not product.active:
             raise InvalidInput(f"product {product.sku} is inactive", field="sku")
+        entry = (request.barcode or request.sku or "").strip()
         count = await session.scalar(select(StocktakeCount).where(
             StocktakeCount.stocktake_id == stocktake.id,
-            StocktakeCount.location_id == location.id, StocktakeCount.product_id == product.id,
-            StocktakeCount.lot == lot, StocktakeCount.device_id == request.device_id.strip(),
-            StocktakeCount.round == task.round))
+            StocktakeCount.location_id == location.id,
+            StocktakeCount.device_id == request.device_id.strip(),
+            StocktakeCount.round == task.round, StocktakeCount.entry == entry,
+            StocktakeCount.lot == lot))
         if count is None:
             count = StocktakeCount(
                 stocktake_id=stocktake.id, location_id=location.id, product_id=product.id,
-                lot=lot, device_id=request.device_id.strip(), round=task.round, quantity=units)
+                lot=lot, device_id=request.device_id.strip(), round=task.round, entry=entry,
+                quantity=units)
             session.add(count)
-        count.quantity, count.barcode = units, request.barcode
+        count.quantity = units
         count.counted_by_id, count.counted_at = principal.user_id, utcnow()
         if after is not status:
             stocktake.status = after.value

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from server.catalog.models import Product, ProductBarcode
 from server.db import Database
 from server.errors import DomainError, Forbidden
 from server.events import Event
@@ -22,6 +23,8 @@ from server.stocktake.service import (
 )
 from tests.stocktake_setup import count, stocked_world
 from tests.world import World
+
+CASE_OF_12 = "16901234567899"
 
 
 @pytest.fixture
@@ -123,13 +126,22 @@ async def test_a_case_barcode_counts_its_pack_and_a_retry_counts_once(
 ) -> None:
     keeper = world["warehouse"]
     stocktake = await start_stocktake(db, keeper, StartRequest("WH1", ["WH1-A-01"]))
-    first = await record_count(db, keeper, count(stocktake.number, "WH1-A-01", 9,
-                                                 barcode="6901234567892", key="same"))
-    again = await record_count(db, keeper, count(stocktake.number, "WH1-A-01", 9,
-                                                 barcode="6901234567892", key="same"))
-    assert first.id == again.id and first.quantity == 9
+    async with db.transaction() as session:
+        p1 = await session.scalar(select(Product.id).where(Product.sku == "P1"))
+        session.add(ProductBarcode(product_id=p1, barcode=CASE_OF_12, pack_quantity=12))
+    first = await record_count(db, keeper, count(stocktake.number, "WH1-A-01", 2,
+                                                 barcode=CASE_OF_12, key="same"))
+    again = await record_count(db, keeper, count(stocktake.number, "WH1-A-01", 2,
+                                                 barcode=CASE_OF_12, key="same"))
+    assert first.id == again.id and first.quantity == 24
+    await record_count(db, keeper, count(stocktake.number, "WH1-A-01", 3,
+                                         barcode="6901234567892"))
+    await record_count(db, keeper, count(stocktake.number, "WH1-A-01", 1, sku="P1"))
+    [line, _] = await _lines(db, world, stocktake.number)
+    assert line.line.counted == 28, "cases, units and a sku typed are three items of a device"
     async with db.reader() as session:
-        assert len((await session.scalars(select(StocktakeCount))).all()) == 1
+        entries = (await session.scalars(select(StocktakeCount.entry))).all()
+    assert sorted(entries) == [CASE_OF_12, "6901234567892", "P1"]
 
 
 async def test_a_blind_count_hides_expected_from_counters_only(
