@@ -21,7 +21,12 @@ from server.inventory.rules import BinMoveRequest
 from server.inventory.service import move_stock
 from server.stocktake.closing import post_stocktake
 from server.stocktake.models import Stocktake
-from server.stocktake.service import StartRequest, record_count, start_stocktake
+from server.stocktake.service import (
+    StartRequest,
+    cancel_stocktake,
+    record_count,
+    start_stocktake,
+)
 from tests.ledger_invariants import assert_ledger_consistent
 from tests.stocktake_setup import adjust, count, posting, require_finance_approval, stocked_world
 from tests.world import World
@@ -214,3 +219,28 @@ async def test_two_devices_a_movement_during_the_count_approval_then_posting(
         "STOCKTAKE_STARTED", "STOCKTAKE_COUNTING", "STOCKTAKE_PENDING_APPROVAL",
         "STOCKTAKE_POSTED"]
     await assert_ledger_consistent(db)
+
+
+async def test_cancelling_a_pending_stocktake_withdraws_its_approval_and_posts_nothing(
+    db: Database, world: World
+) -> None:
+    keeper = world["warehouse"]
+    await require_finance_approval(db, world)
+    stocktake = await start_stocktake(db, keeper, StartRequest("WH1", ["WH1-A-01"]))
+    await record_count(db, keeper, count(stocktake.number, "WH1-A-01", 0))
+    pending = await post_stocktake(db, keeper, posting(stocktake.number),
+                                   approval_threshold=Decimal(100))
+    assert pending.status == "pending_approval"
+    cancelled = await cancel_stocktake(db, keeper, stocktake.number, "count was botched")
+    assert cancelled.status == "cancelled" and cancelled.cancelled_at is not None
+    async with db.reader() as session:
+        assert await approvals.tasks_of(session, world["finance"]) == []
+    assert await _ledger(db, stocktake.number) == []
+    assert await _status_kinds(db, stocktake.number) == [
+        "STOCKTAKE_STARTED", "STOCKTAKE_COUNTING", "STOCKTAKE_PENDING_APPROVAL",
+        "STOCKTAKE_CANCELLED"]
+    with pytest.raises(DomainError) as raised:
+        await cancel_stocktake(db, keeper, stocktake.number, "again")
+    assert raised.value.problems[0].code == "STOCKTAKE_CLOSED"
+    fresh = await start_stocktake(db, keeper, StartRequest("WH1", ["WH1-A-01"]))
+    assert fresh.number != stocktake.number, "a cancelled count frees its bins"
