@@ -9,6 +9,7 @@ from decimal import Decimal
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schema.approvals.types import ApprovalTask
 from schema.catalog.types import Warehouse
 from schema.context import Info
 from schema.errors import UserError
@@ -114,6 +115,11 @@ class Stocktake:
             return None
         views = await queries.line_views(self.session, info.context.user(), self.row)
         return total_value(view.line for view in views)
+
+    @strawberry.field(description="Every approval decision on posting it: who, when, comment.")
+    async def approval_trail(self) -> list[ApprovalTask]:
+        return [ApprovalTask.from_row(row)
+                for row in await queries.approval_trail(self.session, self.row)]
 
     @strawberry.field(description="The count tasks, one per bin, in bin order.")
     async def tasks(self) -> list[CountTask]:

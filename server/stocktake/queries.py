@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.approvals import service as approvals
+from server.approvals.models import ApprovalTask
 from server.auth import Principal
 from server.catalog.models import Location, Product
 from server.catalog.queries import PageRequest
@@ -21,6 +23,7 @@ from server.pagination import Page, paginate
 from server.stocktake import events
 from server.stocktake.models import Stocktake, StocktakeBin
 from server.stocktake.rules import StocktakeStatus, VarianceLine, sees_expected
+from server.stocktake.service import APPROVAL_DOCUMENT_TYPE
 from server.stocktake.variances import lines_of
 
 
@@ -66,6 +69,13 @@ async def task_views(session: AsyncSession, stocktake: Stocktake) -> list[TaskVi
     codes = await _location_codes(session, {task.location_id for task in tasks})
     views = [TaskView(task, codes[task.location_id]) for task in tasks]
     return sorted(views, key=lambda view: view.location_code)
+
+
+async def approval_trail(session: AsyncSession, stocktake: Stocktake) -> list[ApprovalTask]:
+    """Every approval task of the stocktake's postings: who decided, when, and why."""
+    [trail] = await approvals.trails_by_document_ids(session, APPROVAL_DOCUMENT_TYPE,
+                                                     [stocktake.id])
+    return trail
 
 
 async def _location_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:

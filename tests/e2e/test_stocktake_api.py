@@ -34,6 +34,8 @@ POST = f"""mutation($input: PostStocktakeInput!) {{ postStocktake(input: $input)
 RECOUNT = """mutation($input: RequestRecountInput!) { requestRecount(input: $input) {
   stocktake { tasks { locationCode status round } } userErrors { code field message } } }"""
 QUERY = f"""query($number: String!) {{ stocktake(number: $number) {{ {STOCKTAKE} }} }}"""
+TRAIL = """query($number: String!) { stocktake(number: $number) {
+  approvalTrail { stepName status approver } } }"""
 LIST = """{ stocktakes(warehouseCode: "WH1") { nodes { number status } } }"""
 APPROVAL_TASKS = """{ approvalTasks { id documentType documentNumber facts } }"""
 DECIDE = """mutation($input: DecideApprovalInput!) { decideApproval(input: $input) {
@@ -115,6 +117,9 @@ async def test_two_devices_count_and_the_variance_posts_after_approval(
     assert decided["data"]["decideApproval"]["requestStatus"] == "approved"
     done = (await api(QUERY, {"number": number}, token=keeper))["data"]["stocktake"]
     assert done["status"] == "POSTED" and done["varianceValue"] == "1200.0000"
+    trail = (await api(TRAIL, {"number": number}, token=keeper))["data"]["stocktake"]
+    assert trail["approvalTrail"] == [{"stepName": "finance", "status": "APPROVED",
+                                       "approver": "finance"}]
     listed = (await api(LIST, token=keeper))["data"]["stocktakes"]["nodes"]
     assert listed == [{"number": number, "status": "POSTED"}]
     await assert_ledger_consistent(db)
