@@ -21,6 +21,7 @@ from pda_client.client import PdaClient, PdaError, PostResult
 from pda_client.config import PdaConfig, config_path, load_config, save_config
 from pda_client.count import start_counting
 from pda_client.count_cli import COUNT_HELP, count_loop
+from pda_client.count_queue import CountStore
 from pda_client.errors import quantity_text, to_quantity
 from pda_client.pick_cli import PICK_HELP, pick_loop
 from pda_client.queue import CONFLICT, PENDING, SENT
@@ -222,6 +223,12 @@ def pending() -> None:
             left = sum(progress.line.open and not progress.waiting for progress in picking.lines())
             typer.echo(f"picking {picking.number}: {left} line(s) left to pick, "
                        f"{len(picking.waiting())} waiting to be sent")
+        store = CountStore(client.queue)
+        for counting in store.sessions():
+            steps = store.live_steps(counting.id)
+            if steps:
+                typer.echo(f"counting {counting.stocktake}: bin {steps[-1].bin}, "
+                           f"{len(steps)} step(s) not sent (`done` sends them)")
         for post in client.outbox():
             typer.echo(f"#{post.post_id} {post.operation} key {post.idempotency_key} "
                        f"({post.attempts} attempts): {post.error or 'not sent yet'}")

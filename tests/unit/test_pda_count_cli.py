@@ -55,3 +55,16 @@ def test_count_scans_bins_and_items_and_sends_each_bin_on_done(
     assert server.units("WH1-A-01", "P1") == 1 + 24
     assert server.units("WH1-A-02", "P2") == 0
     assert f"`caixiao-pda count {STOCKTAKE_NUMBER}` goes on with it" in out
+
+
+def test_pending_shows_a_bin_whose_counts_are_not_sent(
+    runner: CliRunner, server: CountingFakeServer
+) -> None:
+    counted = runner.invoke(cli.app, ["count", STOCKTAKE_NUMBER],
+                            input=f"WH1-A-01\n{P1_EAN}\nquit\n")
+    assert counted.exit_code == 0, counted.output
+    result = runner.invoke(cli.app, ["pending"])
+    assert result.exit_code == 0, result.output
+    assert (f"counting {STOCKTAKE_NUMBER}: bin WH1-A-01, 2 step(s) not sent (`done` sends them)"
+            in result.stdout)
+    assert server.mutations == []
