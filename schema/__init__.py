@@ -56,24 +56,31 @@ from schema.sales.alerts import SalesAlertSubscription
 from schema.sales.orders import SalesMutation, SalesQuery
 from schema.sales.picking import PickingMutation, PickingQuery
 from schema.sales.teams import SalesTeamMutation, SalesTeamQuery
+from schema.stocktake.resolvers import StocktakeMutation, StocktakeQuery, StocktakeSubscription
 from server.config import Settings
 
-Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
-                             ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
-                             SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
-                             SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery, ReportQuery, AuditQuery, SalesTeamQuery,
-                             PurchaseReturnQuery))
-Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
-                                    PurchasingMutation, ApprovalMutation, ReceiptMutation,
-                                    TaskMutation, SalesMutation, PickingMutation,
-                                    ReplenishmentRuleMutation, ForecastMutation,
-                                    SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
-                                    PayablesMutation, SalesTeamMutation, ImportMutation,
-                                    PurchaseReturnMutation))
-Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
-                                            TaskSubscription, SalesAlertSubscription,
-                                            SuggestionSubscription, PurchaseReturnSubscription))
+Query = merge_types("Query", (
+    AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery, ApprovalQuery, BarcodeQuery,
+    ReceiptQuery, TaskQuery, SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
+    SuggestionQuery, PrintTemplateQuery, ReceivablesQuery, PayablesQuery, ReportQuery, AuditQuery,
+    SalesTeamQuery,
+    PurchaseReturnQuery,
+    StocktakeQuery,
+))
+Mutation = merge_types("Mutation", (
+    AuthMutation, CatalogMutation, InventoryMutation, PurchasingMutation, ApprovalMutation,
+    ReceiptMutation, TaskMutation, SalesMutation, PickingMutation, ReplenishmentRuleMutation,
+    ForecastMutation, SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
+    PayablesMutation, SalesTeamMutation, ImportMutation,
+    PurchaseReturnMutation,
+    StocktakeMutation,
+))
+Subscription = merge_types("Subscription", (
+    InventorySubscription, PurchasingSubscription, TaskSubscription, SalesAlertSubscription,
+    SuggestionSubscription,
+    PurchaseReturnSubscription,
+    StocktakeSubscription,
+))
 guard_root_fields(Query, Mutation)
 
 
