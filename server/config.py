@@ -34,6 +34,10 @@ class Settings:
     max_list_input: int = 500
     login_max_failures: int = 5
     login_failure_window_seconds: int = 60
+    # The webhook worker runs inside ``caixiao serve`` unless turned off (``caixiao worker``).
+    webhook_worker: bool = True
+    webhook_max_failures: int = 10
+    webhook_timeout_seconds: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +77,11 @@ class Settings:
             login_failure_window_seconds=_read(env, "CAIXIAO_LOGIN_FAILURE_WINDOW_SECONDS",
                                                _positive_int,
                                                defaults.login_failure_window_seconds),
+            webhook_worker=_read(env, "CAIXIAO_WEBHOOK_WORKER", _bool, defaults.webhook_worker),
+            webhook_max_failures=_read(env, "CAIXIAO_WEBHOOK_MAX_FAILURES", _positive_int,
+                                       defaults.webhook_max_failures),
+            webhook_timeout_seconds=_read(env, "CAIXIAO_WEBHOOK_TIMEOUT_SECONDS", _positive_int,
+                                          defaults.webhook_timeout_seconds),
         )
 
 
