@@ -74,7 +74,7 @@ class Receiver:
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             received = Received(self.path, dict(self.headers.items()), self.rfile.read(length),
                                 time.time())
@@ -92,7 +92,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             except OSError:
                 pass  # the worker went away mid-request, as the kill test intends
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return Handler
@@ -115,11 +115,11 @@ def running_receiver(receiver: Receiver | None = None) -> Iterator[Receiver]:
         thread.join(5)
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 20.0,
+async def eventually(check: Callable[[], Any], within: float = 20.0,
                      message: str = "condition") -> Any:
     """Await until ``check()`` (sync or async) returns something truthy; fails after
-    ``timeout`` seconds with the last value."""
-    deadline = time.monotonic() + timeout
+    ``within`` seconds with the last value."""
+    deadline = time.monotonic() + within
     while True:
         value = check()
         if asyncio.iscoroutine(value):
@@ -127,5 +127,5 @@ async def eventually(check: Callable[[], Any], timeout: float = 20.0,
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"{message} not reached in {timeout}s (last: {value!r})")
+            raise AssertionError(f"{message} not reached in {within}s (last: {value!r})")
         await asyncio.sleep(0.05)

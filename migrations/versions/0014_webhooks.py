@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("disabled_reason", sa.String(length=500), nullable=True),
         sa.Column("cursor_txid", sa.BigInteger(), nullable=False),
         sa.Column("cursor_id", sa.BigInteger(), nullable=False),
+        sa.Column("start_snapshot", sa.String(length=4000), nullable=True),
         sa.Column("next_check_at", WHEN, nullable=True),
         sa.Column("lease_owner", sa.String(length=100), nullable=True),
         sa.Column("lease_until", WHEN, nullable=True),

@@ -46,6 +46,9 @@ class WebhookEndpoint(IdMixin, TimestampMixin, Base):
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
     cursor_txid: Mapped[int] = mapped_column(BigInteger, default=0)
     cursor_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # PostgreSQL: the snapshot at registration. Events of transactions it saw committed came
+    # before the endpoint and are skipped, though their positions may lie after the cursor.
+    start_snapshot: Mapped[str | None] = mapped_column(String(4000))
     # Not before this time: a retry's back-off, or the idle poll after finding nothing to send.
     next_check_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(100))

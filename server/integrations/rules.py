@@ -77,6 +77,26 @@ def event_filters(patterns: Iterable[str]) -> list[EventFilter]:
             for topic, kinds in sorted(kinds_by_topic.items())]
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A PostgreSQL snapshot (``pg_current_snapshot()``, text ``xmin:xmax:xip,...``): which
+    transactions had committed when it was taken."""
+
+    xmin: int
+    xmax: int
+    running: frozenset[int]
+
+    @classmethod
+    def parse(cls, text: str) -> Snapshot:
+        xmin, xmax, running = text.split(":")
+        return cls(int(xmin), int(xmax), frozenset(int(x) for x in running.split(",") if x))
+
+    def committed(self, txid: int) -> bool:
+        """The transaction had ended when the snapshot was taken (its events, if any, were
+        visible: rolled-back transactions write no events)."""
+        return txid < self.xmin or (txid < self.xmax and txid not in self.running)
+
+
 def check_url(url: str) -> str:
     cleaned = url.strip()
     parts = urlsplit(cleaned)

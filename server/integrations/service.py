@@ -9,22 +9,23 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import String, literal_column, select, update
 
 from server.auth import Principal, Role
 from server.db import AsyncSession, Database, utcnow
 from server.errors import InvalidInput, NotFound
-from server.event_log import current_mark
+from server.event_log import Position, current_mark
 from server.integrations.models import (
     DeliveryStatus,
     EndpointKind,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from server.integrations.rules import check_event_types, check_url
+from server.integrations.rules import Snapshot, check_event_types, check_url
 from server.pagination import Page, paginate
 
 SECRET_PREFIX = "whsec_"
+_SNAPSHOT = literal_column("pg_current_snapshot()::text", String)
 MAX_DESCRIPTION = 500
 
 
@@ -81,11 +82,18 @@ async def register_webhook(db: Database, principal: Principal,
     description = _description(draft.description)
     secret = _secret_for(draft)
     async with db.transaction() as session:
-        mark = await current_mark(await session.connection())
+        snapshot: str | None = None
+        if db.is_sqlite:
+            mark = await current_mark(await session.connection())
+        else:
+            # The cursor starts at the snapshot's xmin; the snapshot itself tells which of
+            # the later transactions had already committed.
+            snapshot = await session.scalar(select(_SNAPSHOT))
+            mark = Position(Snapshot.parse(snapshot).xmin, 0)
         endpoint = WebhookEndpoint(
             kind=draft.kind.value, url=url, description=description, event_types=event_types,
             secret=secret, enabled=True, consecutive_failures=0,
-            cursor_txid=mark.txid, cursor_id=mark.id,
+            cursor_txid=mark.txid, cursor_id=mark.id, start_snapshot=snapshot,
         )
         session.add(endpoint)
         await session.flush()

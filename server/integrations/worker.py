@@ -41,6 +41,7 @@ from server.integrations.models import (
 )
 from server.integrations.rules import (
     Backoff,
+    Snapshot,
     event_filters,
     excerpt,
     should_disable,
@@ -238,27 +239,42 @@ class WebhookWorker:
     async def _deliver_next_event(self, session: AsyncSession, endpoint: WebhookEndpoint,
                                   before: Position) -> WebhookDelivery | None:
         """Turn the first matching event at or after the endpoint's cursor (and before the
-        safe mark) into a delivery, moving the cursor past it."""
+        safe mark) into a delivery, moving the cursor past it; events committed before the
+        endpoint was registered are stepped over."""
         connection = await session.connection()
+        start = Snapshot.parse(endpoint.start_snapshot) if endpoint.start_snapshot else None
         cursor = Position(endpoint.cursor_txid, endpoint.cursor_id)
-        # read_range's lower bound is exclusive; positions are whole numbers.
-        just_before = Position(cursor.txid, cursor.id - 1)
-        candidates = [event for where in event_filters(endpoint.event_types)
-                      for event in await read_range(connection, where, just_before, before, 1)]
-        if not candidates:
-            if before > cursor:
-                endpoint.cursor_txid, endpoint.cursor_id = before.txid, before.id
-            return None
-        event = min(candidates, key=lambda candidate: candidate.position)
-        body = envelope(event)
-        delivery = WebhookDelivery(
-            endpoint_id=endpoint.id, event_id=event.position.id, event_txid=event.position.txid,
-            event_type=body["type"], body=body, status=DeliveryStatus.PENDING.value,
-            attempts=0)
-        session.add(delivery)
-        endpoint.cursor_txid, endpoint.cursor_id = event.position.txid, event.position.id + 1
-        await session.flush()
-        return delivery
+        filters = event_filters(endpoint.event_types)
+        for _ in range(self.settings.batch * 10):
+            # read_range's lower bound is exclusive; positions are whole numbers.
+            just_before = Position(cursor.txid, cursor.id - 1)
+            candidates = [event for where in filters
+                          for event in await read_range(connection, where, just_before, before, 1)]
+            if not candidates:
+                cursor = max(cursor, before)
+                break
+            event = min(candidates, key=lambda candidate: candidate.position)
+            cursor = Position(event.position.txid, event.position.id + 1)
+            if start is not None and start.committed(event.position.txid):
+                continue
+            body = envelope(event)
+            delivery = WebhookDelivery(
+                endpoint_id=endpoint.id, event_id=event.position.id,
+                event_txid=event.position.txid, event_type=body["type"], body=body,
+                status=DeliveryStatus.PENDING.value, attempts=0)
+            session.add(delivery)
+            self._move(endpoint, cursor, start)
+            await session.flush()
+            return delivery
+        self._move(endpoint, cursor, start)
+        return None
+
+    @staticmethod
+    def _move(endpoint: WebhookEndpoint, cursor: Position, start: Snapshot | None) -> None:
+        endpoint.cursor_txid, endpoint.cursor_id = cursor.txid, cursor.id
+        if start is not None and cursor.txid >= start.xmax:
+            # Every later transaction began after the registration: nothing left to step over.
+            endpoint.start_snapshot = None
 
     def _request(self, claim: Claim, outgoing: Outgoing) -> tuple[str, bytes, dict[str, str]]:
         headers = {"Content-Type": "application/json; charset=utf-8"}

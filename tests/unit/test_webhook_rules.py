@@ -13,6 +13,7 @@ from server.integrations.models import EndpointKind
 from server.integrations.rules import (
     EVENT_TOPICS,
     Backoff,
+    Snapshot,
     check_event_types,
     check_url,
     event_filters,
@@ -119,3 +120,10 @@ def test_urls_must_be_http_with_a_host() -> None:
     for bad in ("ftp://x.example.com", "https://", "not a url", "http://h/" + "x" * 1000):
         with pytest.raises(InvalidInput):
             check_url(bad)
+
+
+def test_a_snapshot_tells_which_transactions_had_committed() -> None:
+    snapshot = Snapshot.parse("100:105:101,103")
+    assert (snapshot.xmin, snapshot.xmax, snapshot.running) == (100, 105, frozenset({101, 103}))
+    assert [txid for txid in range(98, 107) if snapshot.committed(txid)] == [98, 99, 100, 102, 104]
+    assert Snapshot.parse("7:7:").running == frozenset()
