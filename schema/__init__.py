@@ -29,6 +29,7 @@ from schema.event_execution import SharedEventExecutor
 from schema.finance.payables import PayablesMutation, PayablesQuery
 from schema.finance.receivables import ReceivablesMutation, ReceivablesQuery
 from schema.finance.reports import ReportQuery
+from schema.integrations.webhooks import WebhookMutation, WebhookQuery
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
@@ -55,13 +56,13 @@ Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, Purchasin
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
                              SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery, ReportQuery, AuditQuery))
+                             PayablesQuery, ReportQuery, AuditQuery, WebhookQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
                                     ReplenishmentRuleMutation, ForecastMutation,
                                     SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
-                                    PayablesMutation))
+                                    PayablesMutation, WebhookMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
                                             SuggestionSubscription))
