@@ -50,6 +50,9 @@ from server.integrations.rules import (
 from server.ops.metrics import WEBHOOK_FAILURES
 
 log = logging.getLogger(__name__)
+# Every kind's series exists from the start, so a scrape shows 0 rather than nothing.
+for _kind in EndpointKind:
+    WEBHOOK_FAILURES.labels(_kind.value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from server.inventory.service import adjust_stock
 from tests.conftest import UserFactory
 from tests.e2e.conftest import Api, token_for
 from tests.stock_setup import adjustment, build_stock_world
-from tests.webhook_receiver import eventually, running_receiver
+from tests.webhook_receiver import Receiver, eventually, running_receiver
 
 REGISTER = """
 mutation ($input: RegisterWebhookInput!) {
@@ -159,3 +159,25 @@ async def test_only_admins_manage_or_read_webhooks(
     assert await _endpoint_count(api.database) == 0
     anonymous = await _register(api, "", url="https://x.example.com", eventTypes=["stock.*"])
     assert anonymous["userErrors"][0]["code"] == "UNAUTHENTICATED"
+
+
+def _failures_scraped(text: str) -> float:
+    prefix = 'caixiao_webhook_delivery_failures_total{kind="WEBHOOK"} '
+    [line] = [line for line in text.splitlines() if line.startswith(prefix)]
+    return float(line.removeprefix(prefix))
+
+
+async def test_metrics_count_the_failed_attempts(api: Api, admin_token: str) -> None:
+    world = await build_stock_world(api.database)
+    before = _failures_scraped((await api.http.get("/metrics")).text)
+    with running_receiver(Receiver(fail_first=1)) as receiver:
+        await _register(api, admin_token, url=receiver.url(), eventTypes=["stock.*"])
+        await adjust_stock(api.database, world.keeper, adjustment("SKU-1", "WH1-A", 1,
+                                                                  unit_cost="1"))
+        await eventually(lambda: len(receiver.refused) == 1, message="the refused attempt")
+
+        async def counted() -> bool:
+            scraped = _failures_scraped((await api.http.get("/metrics")).text)
+            return scraped == before + 1
+
+        await eventually(counted, message="the failure on /metrics")
