@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
@@ -24,14 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import or_, select
 
 from server.config import Settings
 from server.db import AsyncSession, Database, utcnow
 from server.event_log import Position, current_mark, read_range
 from server.events import on_events_committed
-from server.integrations.messages import chat_accepted, chat_message, dingtalk_url, envelope
+from server.integrations.messages import envelope
 from server.integrations.models import (
     DeliveryStatus,
     EndpointKind,
@@ -45,8 +43,8 @@ from server.integrations.rules import (
     event_filters,
     excerpt,
     should_disable,
-    signature_headers,
 )
+from server.integrations.sender import Claim, Outcome, Outgoing, Sender
 from server.ops.metrics import WEBHOOK_FAILURES
 
 log = logging.getLogger(__name__)
@@ -79,40 +77,6 @@ class WorkerSettings:
         return timedelta(seconds=self.timeout + self.lease_margin)
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """What a worker needs of a leased endpoint, detached from the session."""
-
-    endpoint_id: int
-    kind: EndpointKind
-    url: str
-    secret: str
-    event_types: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    delivery_id: int
-    event_id: int
-    event_type: str
-    attempt: int
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    ok: bool
-    started_at: datetime
-    duration_ms: int
-    status_code: int | None = None
-    response: str | None = None
-    error: str | None = None
-
-
-def _body_bytes(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 class WebhookWorker:
     def __init__(self, database: Database, settings: WorkerSettings | None = None, *,
                  name: str | None = None, jitter: Callable[[], float] = random.random,
@@ -122,23 +86,34 @@ class WebhookWorker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._jitter = jitter
         self._clock = clock
+        self._sender: Sender | None = None
+        self._stopping = False
+        # Lanes waiting on an HTTP answer: the ones stop() cancels without waiting.
+        self._sending: set[asyncio.Task[Any]] = set()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._client: httpx.AsyncClient | None = None
         self._unregister: Callable[[], None] | None = None
 
     async def start(self) -> None:
-        self._client = httpx.AsyncClient(timeout=self.settings.timeout, follow_redirects=False,
-                                         headers={"User-Agent": "Caixiao-Webhooks/1"})
+        self._stopping = False
+        self._sender = Sender(self.settings.timeout, self._clock)
         self._unregister = on_events_committed(self.database.engine.sync_engine, self.wake)
         self._tasks = [asyncio.create_task(self._lane(), name=f"webhook-lane-{n}")
                        for n in range(self.settings.lanes)]
 
     async def stop(self) -> None:
-        """Cancel the lanes; a request in flight is abandoned and its lease runs out."""
+        """Stop the lanes at their next step; a request in flight is abandoned at once (its
+        lease runs out, and the delivery is sent again later). Work on the database is let
+        finish rather than cut off inside a transaction."""
         if self._unregister is not None:
             self._unregister()
             self._unregister = None
+        self._stopping = True
+        self._wake.set()
+        for task in self._sending:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=self.settings.lease_margin)
         for task in self._tasks:
             while not task.done():
                 task.cancel()
@@ -146,21 +121,21 @@ class WebhookWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 task.result()
         self._tasks.clear()
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._sender is not None:
+            await self._sender.close()
+            self._sender = None
 
     def wake(self) -> None:
         self._wake.set()
 
     async def _lane(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 worked = await self.run_once()
             except Exception:
                 log.exception("webhook worker %s: delivering failed; trying again", self.name)
                 worked = False
-            if not worked:
+            if not worked and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.settings.idle_poll):
                         await self._wake.wait()
@@ -173,14 +148,25 @@ class WebhookWorker:
             return False
         for _ in range(self.settings.batch):
             outgoing = await self._next_delivery(claim)
-            if outgoing is None:
-                await self._release(claim, rest=True)
+            # Checked with no await before the send registers: stop() cannot slip in between.
+            if outgoing is None or self._stopping:
+                await self._release(claim, rest=outgoing is None)
                 return True
             outcome = await self._send(claim, outgoing)
             if not await self._record(claim, outgoing, outcome) or not outcome.ok:
                 return True
         await self._release(claim, rest=False)
         return True
+
+    async def _send(self, claim: Claim, outgoing: Outgoing) -> Outcome:
+        assert self._sender is not None, "start() the worker first"
+        task = asyncio.current_task()
+        assert task is not None
+        self._sending.add(task)
+        try:
+            return await self._sender.send(claim, outgoing)
+        finally:
+            self._sending.discard(task)
 
     def _due(self, now: datetime) -> list[Any]:
         return [WebhookEndpoint.enabled.is_(True),
@@ -278,48 +264,6 @@ class WebhookWorker:
         if start is not None and cursor.txid >= start.xmax:
             # Every later transaction began after the registration: nothing left to step over.
             endpoint.start_snapshot = None
-
-    def _request(self, claim: Claim, outgoing: Outgoing) -> tuple[str, bytes, dict[str, str]]:
-        headers = {"Content-Type": "application/json; charset=utf-8"}
-        if claim.kind is EndpointKind.WEBHOOK:
-            body = _body_bytes(outgoing.body)
-            headers.update({
-                "X-Caixiao-Event-Id": str(outgoing.event_id),
-                "X-Caixiao-Event-Type": outgoing.event_type,
-                "X-Caixiao-Delivery-Id": str(outgoing.delivery_id),
-                "X-Caixiao-Attempt": str(outgoing.attempt),
-                **signature_headers(claim.secret, int(self._clock()), body),
-            })
-            return claim.url, body, headers
-        body = _body_bytes(chat_message(claim.kind, outgoing.body))
-        url = claim.url
-        if claim.kind is EndpointKind.DINGTALK:
-            url = dingtalk_url(claim.url, claim.secret, int(self._clock() * 1000))
-        return url, body, headers
-
-    async def _send(self, claim: Claim, outgoing: Outgoing) -> Outcome:
-        assert self._client is not None, "start() the worker first"
-        url, body, headers = self._request(claim, outgoing)
-        started_at = utcnow()
-        started = time.monotonic()
-        try:
-            response = await self._client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            elapsed = int((time.monotonic() - started) * 1000)
-            message = excerpt(f"{type(error).__name__}: {error}", 480)
-            return Outcome(False, started_at, elapsed, error=message)
-        elapsed = int((time.monotonic() - started) * 1000)
-        text = excerpt(response.text)
-        if claim.kind is EndpointKind.WEBHOOK:
-            ok = 200 <= response.status_code < 300
-        else:
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = None
-            ok = chat_accepted(response.status_code, answer)
-        return Outcome(ok, started_at, elapsed, response.status_code, text,
-                       None if ok else f"refused with HTTP {response.status_code}")
 
     async def _record(self, claim: Claim, outgoing: Outgoing, outcome: Outcome) -> bool:
         """Log the attempt and settle the delivery; True while this worker keeps the lease."""

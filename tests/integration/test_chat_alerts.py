@@ -49,12 +49,13 @@ async def test_alerts_go_to_dingtalk_and_approval_tasks_to_wecom(
 ) -> None:
     before = await newest_event_id(db)
     counted = failures_counted(EndpointKind.DINGTALK.value)
-    with running_receiver(Receiver(robot=True, fail_first=1)) as robots:
+    with (running_receiver(Receiver(robot=True, fail_first=1)) as dingtalk,
+          running_receiver(Receiver(robot=True)) as wecom_robot):
         ding = await register_webhook(db, world.admin, EndpointDraft(
-            robots.url("/robot/send?access_token=T"), ["sales_alert.SHORTAGE"],
+            dingtalk.url("/robot/send?access_token=T"), ["sales_alert.SHORTAGE"],
             kind=EndpointKind.DINGTALK, robot_secret=ROBOT_SECRET))
         wecom = await register_webhook(db, world.admin, EndpointDraft(
-            robots.url("/cgi-bin/webhook/send?key=K"), ["approval.APPROVAL_TASK_CREATED"],
+            wecom_robot.url("/cgi-bin/webhook/send?key=K"), ["approval.APPROVAL_TASK_CREATED"],
             kind=EndpointKind.WECOM))
         assert ding.secret == "" and wecom.secret == ""
         order = await order_for(db, world, [("P1", 4)], policy=ShortagePolicy.BACKORDER)
@@ -66,8 +67,8 @@ async def test_alerts_go_to_dingtalk_and_approval_tasks_to_wecom(
                              message="the shortage alerts delivered")
             await eventually(lambda: _delivered(db, wecom.endpoint.id, created),
                              message="the approval task delivered")
-        to_ding = [r for r in robots.accepted if r.path.startswith("/robot/send")]
-        to_wecom = [r for r in robots.accepted if r.path.startswith("/cgi-bin/webhook/send")]
+        to_ding = list(dingtalk.accepted)
+        to_wecom = list(wecom_robot.accepted)
     assert len(shortages) == len(to_ding) >= 1
     assert all(_signed_correctly(each) for each in to_ding)
     message = to_ding[0].json
