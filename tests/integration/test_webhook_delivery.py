@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from server.db import Database
+from server.events import record_event
 from server.integrations.models import DeliveryStatus
 from server.integrations.service import EndpointDraft, enable_webhook, register_webhook
 from server.sales.models import ShortagePolicy
@@ -204,3 +205,25 @@ async def test_events_before_registration_are_not_sent(db: Database, world: Worl
             await eventually(lambda: _all_settled(db, registered.endpoint.id, len(expected)),
                              message="settled")
         assert _ids(receiver) == expected
+
+
+async def test_an_event_committed_late_behind_a_newer_one_is_not_skipped(
+    db: Database, world: World, postgres_only: None
+) -> None:
+    with running_receiver() as receiver:
+        registered = await register_webhook(db, world.admin, EndpointDraft(
+            receiver.url(), ["stock.STOCK_CHANGED"]))
+        async with working(db):
+            async with db.transaction() as t1:
+                await record_event(t1, topic="stock", kind="STOCK_CHANGED",
+                                   payload={"sku": "T1"})
+                async with db.transaction() as t2:
+                    await record_event(t2, topic="stock", kind="STOCK_CHANGED",
+                                       payload={"sku": "T2"})
+                # T2 is committed and visible; T1, older, is not yet: T2 must wait for it.
+                await asyncio.sleep(0.5)
+                assert receiver.accepted == []
+                await t1.commit()
+            await eventually(lambda: _all_settled(db, registered.endpoint.id, 2),
+                             message="both delivered")
+        assert [each.json["payload"]["sku"] for each in receiver.accepted] == ["T1", "T2"]
