@@ -19,7 +19,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -328,9 +328,7 @@ class WebhookWorker:
 async def run_worker(settings: Settings, lanes: int) -> None:
     """``caixiao worker``: deliver until interrupted."""
     database = Database(settings.database_url, echo=settings.sql_echo)
-    worker = WebhookWorker(database, WorkerSettings(
-        max_failures=settings.webhook_max_failures,
-        timeout=float(settings.webhook_timeout_seconds), lanes=lanes))
+    worker = WebhookWorker(database, replace(WorkerSettings.from_settings(settings), lanes=lanes))
     await worker.start()
     try:
         await asyncio.Event().wait()
