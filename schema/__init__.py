@@ -30,6 +30,7 @@ from schema.finance.payables import PayablesMutation, PayablesQuery
 from schema.finance.receivables import ReceivablesMutation, ReceivablesQuery
 from schema.finance.reports import ReportQuery
 from schema.imports import ImportMutation
+from schema.integrations.webhooks import WebhookMutation, WebhookQuery
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
@@ -66,6 +67,7 @@ Query = merge_types("Query", (
     SalesTeamQuery,
     PurchaseReturnQuery,
     StocktakeQuery,
+    WebhookQuery,
 ))
 Mutation = merge_types("Mutation", (
     AuthMutation, CatalogMutation, InventoryMutation, PurchasingMutation, ApprovalMutation,
@@ -74,6 +76,7 @@ Mutation = merge_types("Mutation", (
     PayablesMutation, SalesTeamMutation, ImportMutation,
     PurchaseReturnMutation,
     StocktakeMutation,
+    WebhookMutation,
 ))
 Subscription = merge_types("Subscription", (
     InventorySubscription, PurchasingSubscription, TaskSubscription, SalesAlertSubscription,

@@ -1,6 +1,7 @@
 """The ASGI application: /graphql (HTTP, GraphiQL, graphql-transport-ws), /health, /metrics, the
 documents' PDFs (/documents/{kind}/{number}.pdf), the finance reports as files
-(/reports/{name}.csv|.xlsx) and the import templates (/imports/templates/{kind}.xlsx|.csv)."""
+(/reports/{name}.csv|.xlsx) and the import templates (/imports/templates/{kind}.xlsx|.csv). Its
+lifespan also runs the webhook worker (CAIXIAO_WEBHOOK_WORKER)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from server.documents.http import document_response
 from server.event_hub import EventHub
 from server.finance.http import report_response
 from server.imports.http import template_response
+from server.integrations.worker import WebhookWorker, WorkerSettings
 from server.ops.body_limit import BodySizeLimit
 from server.ops.login_throttle import LoginThrottle
 from server.ops.logs import RequestIdMiddleware, configure_logging
@@ -149,10 +151,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         throttle = LoginThrottle(settings.login_max_failures,
                                  settings.login_failure_window_seconds)
         state["graphql"] = CaixiaoGraphQL(settings, database, events, throttle)
+        webhooks = (WebhookWorker(database, WorkerSettings.from_settings(settings))
+                    if settings.webhook_worker else None)
+        state["webhooks"] = webhooks
         try:
             await events.start()
+            if webhooks is not None:
+                await webhooks.start()
             yield
         finally:
+            if webhooks is not None:
+                await webhooks.stop()
             await events.stop()
             await database.dispose()
 

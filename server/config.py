@@ -37,6 +37,10 @@ class Settings:
     login_failure_window_seconds: int = 60
     # A stocktake whose variance value is larger than this (gains or losses) needs approval.
     stocktake_approval_threshold: Decimal = Decimal(1000)
+    # The webhook worker runs inside ``caixiao serve`` unless turned off (``caixiao worker``).
+    webhook_worker: bool = True
+    webhook_max_failures: int = 10
+    webhook_timeout_seconds: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -78,6 +82,11 @@ class Settings:
                                                defaults.login_failure_window_seconds),
             stocktake_approval_threshold=_read(env, "CAIXIAO_STOCKTAKE_APPROVAL_THRESHOLD",
                                                _amount, defaults.stocktake_approval_threshold),
+            webhook_worker=_read(env, "CAIXIAO_WEBHOOK_WORKER", _bool, defaults.webhook_worker),
+            webhook_max_failures=_read(env, "CAIXIAO_WEBHOOK_MAX_FAILURES", _positive_int,
+                                       defaults.webhook_max_failures),
+            webhook_timeout_seconds=_read(env, "CAIXIAO_WEBHOOK_TIMEOUT_SECONDS", _positive_int,
+                                          defaults.webhook_timeout_seconds),
         )
 
 

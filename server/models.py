@@ -7,6 +7,7 @@ from server.catalog import models as catalog_models
 from server.db import Base
 from server.documents import models as document_models
 from server.finance import models as finance_models
+from server.integrations import models as integration_models
 from server.inventory import models as inventory_models
 from server.planning import models as planning_models
 from server.purchasing import models as purchasing_models
@@ -24,6 +25,7 @@ __all__ = [
     "events",
     "finance_models",
     "idempotency",
+    "integration_models",
     "inventory_models",
     "numbering",
     "planning_models",
