@@ -54,10 +54,15 @@ def vat_of(net: Decimal) -> Decimal:
     return money(net * VAT_RATE)
 
 
-def state_after_payment(total: Decimal, paid: Decimal) -> CustomerInvoiceState:
-    if paid <= ZERO:
+def state_after_payment(
+    total: Decimal, paid: Decimal, credited: Decimal = ZERO
+) -> CustomerInvoiceState:
+    """Paid once payments and credit notes together cover the total."""
+    if paid + credited <= ZERO:
         return CustomerInvoiceState.OPEN
-    return CustomerInvoiceState.PAID if paid >= total else CustomerInvoiceState.PARTIALLY_PAID
+    if paid + credited >= total:
+        return CustomerInvoiceState.PAID
+    return CustomerInvoiceState.PARTIALLY_PAID
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +217,8 @@ async def record_payment(db: Database, principal: Principal, draft: PaymentDraft
         raise_problems(*allocation_problems(
             customer.id, customer.code, draft.amount, draft.allocations,
             {number: OpenInvoice(number, invoice.customer_id,
-                                 invoice.total - invoice.paid_amount)
+                                 invoice.total - invoice.paid_amount
+                                 - invoice.credited_amount)
              for number, invoice in locked.items()}))
         payment = Payment(
             number=await next_number(session, PAYMENT_PREFIX, utcnow().date()),
@@ -225,7 +231,8 @@ async def record_payment(db: Database, principal: Principal, draft: PaymentDraft
             session.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice.id,
                                           amount=allocation.amount))
             invoice.paid_amount += allocation.amount
-            invoice.state = state_after_payment(invoice.total, invoice.paid_amount).value
+            invoice.state = state_after_payment(invoice.total, invoice.paid_amount,
+                                                invoice.credited_amount).value
         await session.flush()
     allocated = sum((allocation.amount for allocation in draft.allocations), start=ZERO)
     return PaymentView(
