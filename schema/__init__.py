@@ -26,6 +26,7 @@ from schema.context import CloseRequestSession
 from schema.documents.templates import PrintTemplateMutation, PrintTemplateQuery
 from schema.errors import DomainErrorCodes
 from schema.event_execution import SharedEventExecutor
+from schema.finance.credit_notes import CreditNoteQuery
 from schema.finance.payables import PayablesMutation, PayablesQuery
 from schema.finance.receivables import ReceivablesMutation, ReceivablesQuery
 from schema.finance.reports import ReportQuery
@@ -49,22 +50,24 @@ from schema.receiving.tasks import TaskMutation, TaskQuery, TaskSubscription
 from schema.sales.alerts import SalesAlertSubscription
 from schema.sales.orders import SalesMutation, SalesQuery
 from schema.sales.picking import PickingMutation, PickingQuery
+from schema.sales.returns import SalesReturnMutation, SalesReturnQuery, SalesReturnSubscription
 from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
                              SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery, ReportQuery, AuditQuery))
+                             PayablesQuery, ReportQuery, AuditQuery, SalesReturnQuery,
+                             CreditNoteQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
                                     ReplenishmentRuleMutation, ForecastMutation,
                                     SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
-                                    PayablesMutation))
+                                    PayablesMutation, SalesReturnMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
-                                            SuggestionSubscription))
+                                            SuggestionSubscription, SalesReturnSubscription))
 guard_root_fields(Query, Mutation)
 
 

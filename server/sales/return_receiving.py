@@ -72,6 +72,7 @@ async def _sales_return_number(session: AsyncSession, text: str) -> BarcodeKind 
 @dataclass(frozen=True, slots=True)
 class ReturnReceiptOutcome:
     receipt: SalesReturnReceipt
+    lines: list[SalesReturnReceiptLine]
     sales_return: ReturnView
 
 
@@ -95,7 +96,10 @@ async def receive_sales_return(
         number = await session.scalar(select(SalesReturn.number).where(
             SalesReturn.id == receipt.return_id))
         assert number is not None
-        return ReturnReceiptOutcome(receipt, await return_view(session, number))
+        lines = list(await session.scalars(select(SalesReturnReceiptLine).where(
+            SalesReturnReceiptLine.receipt_id == receipt.id)
+            .order_by(SalesReturnReceiptLine.line_no)))
+        return ReturnReceiptOutcome(receipt, lines, await return_view(session, number))
 
 
 async def _receive(session: AsyncSession, principal: Principal,

@@ -6,7 +6,7 @@ it back at that cost and the credit note reverses that revenue. Reading returns 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,8 +20,12 @@ from server.catalog.models import Customer, Product, Warehouse
 from server.catalog.products import product_by_sku
 from server.catalog.queries import PageRequest
 from server.catalog.rules import raise_problems
+from server.catalog.service import warehouse_by_code
 from server.db import Database, utcnow
 from server.errors import DomainError, NotFound, Problem
+from server.event_hub import EventHub
+from server.event_log import EventFilter, Position, StoredEvent
+from server.event_stream import follow
 from server.events import record_event
 from server.idempotency import run_once
 from server.numbering import next_number
@@ -242,3 +246,21 @@ async def views_of(session: AsyncSession, rows: Sequence[SalesReturn]) -> list[R
                                        order_line_nos[line.order_line_id])
                         for line in row.lines])
             for row in rows]
+
+
+async def return_feed(
+    db: Database, hub: EventHub, principal: Principal, warehouse_code: str | None,
+    number: str | None, after: str | None,
+) -> AsyncIterator[StoredEvent]:
+    """Return status events (created, received, inspected), of one warehouse and/or one return,
+    replayed after ``after`` then live; errors surface here, before the first event."""
+    principal.require_internal()
+    position = Position.from_cursor(after) if after is not None else None
+    warehouse_id = None
+    if warehouse_code is not None:
+        async with db.reader() as session:
+            warehouse_id = (await warehouse_by_code(session, warehouse_code,
+                                                    "warehouseCode")).id
+    where = EventFilter(topic=TOPIC, warehouse_id=warehouse_id,
+                        document_numbers=frozenset({number}) if number is not None else None)
+    return follow(hub, db, where, position)
