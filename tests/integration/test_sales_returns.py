@@ -22,7 +22,7 @@ from server.sales.return_receiving import receive_sales_return
 from server.sales.return_rules import ReturnedLine, ReturnReceiptRequest
 from server.sales.returns import create_sales_return
 from tests.ledger_invariants import assert_ledger_consistent
-from tests.picking_setup import events, ledger_of, picking_world, put_stock, quants
+from tests.picking_setup import events, ledger_of, picking_world, put_stock, quants, sales_order
 from tests.receiving_setup import level
 from tests.returns_setup import (
     create_return,
@@ -88,8 +88,6 @@ async def test_more_than_shipped_less_returned_is_refused_with_the_numbers(
 
 
 async def test_an_unshipped_order_has_nothing_to_return(db: Database, world: World) -> None:
-    from tests.picking_setup import sales_order
-
     order = await sales_order(db, world, {"P1": 2})
     [(code, field, message)] = await refused(create_sales_return(
         db, world["sales"], return_draft(order, {"P1": 1})))
