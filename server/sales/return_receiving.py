@@ -30,7 +30,14 @@ from server.inventory.posting import lock_stock, post_moves
 from server.numbering import next_number
 from server.receiving.barcodes import BarcodeKind, register_document_finder, resolve_in_session
 from server.receiving.models import TaskKind, TaskStatus, WarehouseTask
-from server.receiving.tasks import TASK_CREATED, lock_task, open_putaway_task, progress, task_event
+from server.receiving.tasks import (
+    RETURN_RECEIPT_DOCUMENT,
+    TASK_CREATED,
+    lock_task,
+    open_putaway_task,
+    progress,
+    task_event,
+)
 from server.sales.listeners import return_received
 from server.sales.models import SalesOrder
 from server.sales.return_models import (
@@ -53,7 +60,7 @@ from server.sales.returns import ReturnView, lock_return, progress_of, return_ev
 
 RECEIVERS = (Role.WAREHOUSE,)
 INSPECTORS = (Role.QC,)
-RECEIPT_DOCUMENT = "RR"
+RECEIPT_DOCUMENT = RETURN_RECEIPT_DOCUMENT
 INSPECTION_DOCUMENT = "QC"
 RETURN_RECEIVED = "RETURN_RECEIVED"
 RETURN_INSPECTED = "RETURN_INSPECTED"

@@ -11,9 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from server.db import Database
 from server.errors import DomainError
+from server.events import Event
 from server.inventory.models import Bucket
 from server.receiving.barcodes import BarcodeKind, resolve_barcode
 from server.receiving.inspection import InspectionRequest, record_inspection
@@ -47,6 +49,17 @@ async def world(db: Database) -> World:
     await put_stock(db, world, "P1", "WH1-A-01", 10, "100")
     await put_stock(db, world, "P3", "WH1-A-02", 5, "40")
     return world
+
+
+TaskEvent = tuple[str, str | None, str | None, str]  # kind, document type and number, task kind
+
+
+async def task_events_of(db: Database, task_id: int) -> list[TaskEvent]:
+    async with db.reader() as session:
+        rows = await session.scalars(select(Event).where(Event.topic == "warehouse_task")
+                                     .order_by(Event.id))
+        return [(e.kind, e.document_type, e.document_number, e.payload["kind"]) for e in rows
+                if e.payload["taskId"] == task_id]
 
 
 async def refused(action: Any) -> list[tuple[str, str | None, str]]:
@@ -136,9 +149,8 @@ async def test_receiving_puts_the_goods_in_pending_qc_at_the_cost_they_left_with
     [task] = await qc_tasks(db, received.receipt.number)
     assert (task.status, task.quantity, task.bucket, task.receipt_line_id) == (
         "open", D(2), "pending_qc", None)
-    task_events = [(kind, p["kind"]) for kind, p in await events(db, "warehouse_task")
-                   if p["taskId"] == task.id]
-    assert task_events == [("TASK_CREATED", "qc")]
+    task_events = await task_events_of(db, task.id)
+    assert task_events == [("TASK_CREATED", "RR", received.receipt.number, "qc")]
     rest = await receive_return(db, world, view.row.number, {"P1": 1})
     assert rest.sales_return.row.state == "received"
     assert [kind for kind, _ in await events(db, "sales_return")] == [
