@@ -1,6 +1,6 @@
-"""The PDA client against a real uvicorn on 127.0.0.1: a sales return received by scanning its
-number and the product barcodes, its QC task listed and decided from the handheld, and the same
-post sent twice received once."""
+"""Against a real uvicorn on 127.0.0.1: the PDA client receives a sales return by scanning its
+number and the product barcodes, lists and decides its QC task, and the same post sent twice is
+received once; salesReturnEvents pushes each state change as it commits, and replays them."""
 
 from __future__ import annotations
 
@@ -14,14 +14,18 @@ from sqlalchemy import func, select
 from pda_client import PdaClient, returns
 from server.db import Database
 from server.sales.return_models import SalesReturnReceipt
-from tests.e2e.test_subscriptions import LiveServer, live_server
+from tests.e2e.conftest import token_for
+from tests.e2e.test_subscriptions import LiveServer, live_server, subscribed
 from tests.picking_setup import picking_world, put_stock
-from tests.returns_setup import create_return, ship_order
+from tests.returns_setup import create_return, inspect, qc_tasks, receive_return, ship_order
 from tests.world import PASSWORD, World
 
 __all__ = ["live_server"]  # the fixture, imported for this module's tests
 
 P1_EAN = "6901234567892"
+FEED = """subscription($number: String, $after: String) {
+  salesReturnEvents(number: $number, after: $after) {
+    cursor kind number salesOrderNumber state receiptNumber } }"""
 
 
 @pytest.fixture
@@ -66,3 +70,24 @@ async def test_a_return_is_received_and_inspected_from_the_handheld(
     async with db.reader() as session:
         receipts = await session.scalar(select(func.count()).select_from(SalesReturnReceipt))
     assert receipts == 1
+
+
+async def test_return_events_are_pushed_live_and_replayed(
+    live_server: LiveServer, db: Database, world: World
+) -> None:
+    order = await ship_order(db, world, {"P1": 2})
+    number = (await create_return(db, world, order, {"P1": 1})).row.number
+    token = await token_for(db, world["warehouse"])
+    async with subscribed(live_server, token, document=FEED, field="salesReturnEvents",
+                          number=number) as feed:
+        received = await receive_return(db, world, number, {"P1": 1})
+        [event] = await feed.take(1)
+    assert {k: v for k, v in event.items() if k != "cursor"} == {
+        "kind": "RETURN_RECEIVED", "number": number, "salesOrderNumber": order,
+        "state": "RECEIVED", "receiptNumber": received.receipt.number}
+    [task] = await qc_tasks(db, received.receipt.number)
+    await inspect(db, world, task.id, scrap=1)  # while nobody listens
+    async with subscribed(live_server, token, document=FEED, field="salesReturnEvents",
+                          number=number, after=event["cursor"]) as resumed:
+        [missed] = await resumed.take(1)
+    assert (missed["kind"], missed["state"]) == ("RETURN_INSPECTED", "CLOSED")
