@@ -115,8 +115,11 @@ def decision_problems(restock: Decimal, scrap: Decimal, undecided: Decimal) -> l
                                       amount_problem(scrap, "scrapQuantity")]
     if any(p is not None for p in problems):
         return [p for p in problems if p is not None]
-    if restock < 0 or scrap < 0:
-        return [Problem("INVALID_INPUT", "quantities must not be negative", "restockQuantity")]
+    negative = [Problem("INVALID_INPUT", f"must not be negative (got {amount})", field)
+                for amount, field in ((restock, "restockQuantity"), (scrap, "scrapQuantity"))
+                if amount < 0]
+    if negative:
+        return negative
     if restock + scrap <= 0:
         return [Problem("INVALID_INPUT", "restock or scrap something", "restockQuantity")]
     if restock + scrap > undecided:

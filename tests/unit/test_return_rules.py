@@ -92,6 +92,7 @@ def test_a_decision_is_within_what_waits_for_inspection() -> None:
     assert fields(decision_problems(D(0), D(0), D(2))) == [("INVALID_INPUT", "restockQuantity")]
     assert fields(decision_problems(D(-1), D(2), D(2))) == [("INVALID_INPUT",
                                                               "restockQuantity")]
+    assert fields(decision_problems(D(1), D(-2), D(2))) == [("INVALID_INPUT", "scrapQuantity")]
     assert fields(decision_problems(D("0.00001"), D("NaN"), D(2))) == [
         ("INVALID_INPUT", "restockQuantity"), ("INVALID_INPUT", "scrapQuantity")]
 
