@@ -5,8 +5,9 @@ token (see pda_client.config); ``whoami`` asks the server who that token is. ``r
 goods from a keyboard-wedge scanner (one scan per line on stdin), ``sync`` sends what the offline
 queue holds (pda_client.queue; ``$CAIXIAO_PDA_QUEUE`` to move it), ``pending`` shows it,
 ``inspect`` / ``putaway`` list and work off the warehouse's QC and putaway tasks, ``pick`` walks
-a pick list bin by bin (pda_client.pick_cli) and ``ship`` confirms its shipment; ``count``
-counts a stocktake's bins (pda_client.count_cli).
+a pick list bin by bin (pda_client.pick_cli), ``ship`` confirms its shipment, ``count``
+counts a stocktake's bins (pda_client.count_cli) and ``return`` receives and inspects sales
+returns (pda_client.returns_cli).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pda_client.errors import quantity_text, to_quantity
 from pda_client.pick_cli import PICK_HELP, pick_loop
 from pda_client.queue import CONFLICT, PENDING, SENT
 from pda_client.receive import ReceivingSession, ScanResult
+from pda_client.returns_cli import return_commands
 from pda_client.tasks import WarehouseTask
 from pda_client.terminal import input_lines
 
@@ -372,6 +374,9 @@ def count(
         typer.echo(f"Counting {session.number}{blind} as {session.device_id} (session "
                    f"{session.id}, {client.pending_count()} pending). {COUNT_HELP}")
         count_loop(session, lambda result: _show_post(result, client.pending_count()))
+
+
+app.add_typer(return_commands(_client, _finish), name="return")
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from schema.context import CloseRequestSession
 from schema.documents.templates import PrintTemplateMutation, PrintTemplateQuery
 from schema.errors import DomainErrorCodes
 from schema.event_execution import SharedEventExecutor
+from schema.finance.credit_notes import CreditNoteQuery
 from schema.finance.payables import PayablesMutation, PayablesQuery
 from schema.finance.receivables import ReceivablesMutation, ReceivablesQuery
 from schema.finance.reports import ReportQuery
@@ -56,6 +57,7 @@ from schema.receiving.tasks import TaskMutation, TaskQuery, TaskSubscription
 from schema.sales.alerts import SalesAlertSubscription
 from schema.sales.orders import SalesMutation, SalesQuery
 from schema.sales.picking import PickingMutation, PickingQuery
+from schema.sales.returns import SalesReturnMutation, SalesReturnQuery, SalesReturnSubscription
 from schema.sales.teams import SalesTeamMutation, SalesTeamQuery
 from schema.stocktake.resolvers import StocktakeMutation, StocktakeQuery, StocktakeSubscription
 from server.config import Settings
@@ -68,6 +70,7 @@ Query = merge_types("Query", (
     PurchaseReturnQuery,
     StocktakeQuery,
     WebhookQuery,
+    SalesReturnQuery, CreditNoteQuery,
 ))
 Mutation = merge_types("Mutation", (
     AuthMutation, CatalogMutation, InventoryMutation, PurchasingMutation, ApprovalMutation,
@@ -77,12 +80,14 @@ Mutation = merge_types("Mutation", (
     PurchaseReturnMutation,
     StocktakeMutation,
     WebhookMutation,
+    SalesReturnMutation,
 ))
 Subscription = merge_types("Subscription", (
     InventorySubscription, PurchasingSubscription, TaskSubscription, SalesAlertSubscription,
     SuggestionSubscription,
     PurchaseReturnSubscription,
     StocktakeSubscription,
+    SalesReturnSubscription,
 ))
 guard_root_fields(Query, Mutation)
 

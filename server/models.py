@@ -13,6 +13,7 @@ from server.planning import models as planning_models
 from server.purchasing import models as purchasing_models
 from server.receiving import models as receiving_models
 from server.sales import models as sales_models
+from server.sales import return_models as sales_return_models
 from server.stocktake import models as stocktake_models
 
 __all__ = [
@@ -32,5 +33,6 @@ __all__ = [
     "purchasing_models",
     "receiving_models",
     "sales_models",
+    "sales_return_models",
     "stocktake_models",
 ]

@@ -53,7 +53,7 @@ class PaymentAllocation:
 
 
 @strawberry.type(description="The invoice of one shipment: net amount, 13 % VAT, total, and how "
-                             "much of it has been paid.")
+                             "much of it has been paid or credited for returns.")
 class CustomerInvoice:
     number: str
     shipment_number: str
@@ -68,7 +68,9 @@ class CustomerInvoice:
     tax: Decimal
     total: Decimal
     paid_amount: Decimal
-    open_amount: Decimal
+    credited_amount: Decimal = strawberry.field(
+        description="Taken off by credit notes for returned goods.")
+    open_amount: Decimal = strawberry.field(description="total − paid − credited.")
     state: CustomerInvoiceStatus
     lines: list[CustomerInvoiceLine] = strawberry.field(
         description="Filled when the invoice is read by number.")
@@ -84,7 +86,8 @@ class CustomerInvoice:
             salesperson_username=view.salesperson, region=row.region,
             invoice_date=row.invoice_date, due_date=row.due_date, currency=row.currency,
             subtotal=money(row.subtotal), tax=money(row.tax), total=money(row.total),
-            paid_amount=money(row.paid_amount), open_amount=money(row.total - row.paid_amount),
+            paid_amount=money(row.paid_amount), credited_amount=money(row.credited_amount),
+            open_amount=money(row.total - row.paid_amount - row.credited_amount),
             state=CustomerInvoiceState(row.state),
             lines=[CustomerInvoiceLine(
                 line_no=v.line.line_no, sku=v.sku, product_name=v.product_name,

@@ -30,9 +30,10 @@ class MarginReportInput:
     group_by: MarginReportGroupBy
 
 
-@strawberry.type(description="Revenue, COGS and margin of one group (or of all: the total). "
-                             "Amounts in cents; percentages of revenue, null without revenue; "
-                             "expected figures null when a line had no order-time cost.")
+@strawberry.type(description="Revenue, COGS and margin of one group (or of all: the total), "
+                             "net of sales returns. Amounts in cents; percentages of revenue, "
+                             "null without revenue; expected figures null when a line had no "
+                             "order-time cost.")
 class MarginReportRow:
     key: str
     label: str
@@ -43,13 +44,22 @@ class MarginReportRow:
     expected_cogs: Decimal | None
     expected_margin: Decimal | None
     expected_margin_pct: Decimal | None
+    returned_revenue: Decimal = strawberry.field(
+        description="Taken off revenue: goods received back in the range at the order price.")
+    restocked_cogs: Decimal = strawberry.field(
+        description="Taken off COGS: returned goods restocked in the range, at the cost they "
+                    "left with.")
+    scrap_loss: Decimal = strawberry.field(
+        description="Returned goods scrapped in the range, at that cost: still in COGS.")
 
     @classmethod
     def from_row(cls, row: margin.MarginRow) -> MarginReportRow:
         return cls(key=row.key, label=row.label, revenue=row.revenue, cogs=row.cogs,
                    margin=row.margin, margin_pct=row.margin_pct,
                    expected_cogs=row.expected_cogs, expected_margin=row.expected_margin,
-                   expected_margin_pct=row.expected_margin_pct)
+                   expected_margin_pct=row.expected_margin_pct,
+                   returned_revenue=row.returned_revenue, restocked_cogs=row.restocked_cogs,
+                   scrap_loss=row.scrap_loss)
 
 
 @strawberry.type

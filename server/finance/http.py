@@ -82,12 +82,14 @@ def _text(value: datetime | None) -> str | None:
 
 
 MARGIN_HEADER = ["key", "label", "revenue", "cogs", "margin", "marginPct", "expectedCogs",
-                 "expectedMargin", "expectedMarginPct"]
+                 "expectedMargin", "expectedMarginPct", "returnedRevenue", "restockedCogs",
+                 "scrapLoss"]
 
 
 def _margin_cells(row: MarginRow) -> list[Cell]:
     return [row.key, row.label, row.revenue, row.cogs, row.margin, row.margin_pct,
-            row.expected_cogs, row.expected_margin, row.expected_margin_pct]
+            row.expected_cogs, row.expected_margin, row.expected_margin_pct,
+            row.returned_revenue, row.restocked_cogs, row.scrap_loss]
 
 
 async def margin_table(session: AsyncSession, principal: Principal,

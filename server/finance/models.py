@@ -130,6 +130,8 @@ class CustomerInvoice(IdMixin, Base):
     tax: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
     paid_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    # Taken off by credit notes for returned goods: the customer owes total − paid − credited.
+    credited_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO, server_default="0")
     state: Mapped[str] = mapped_column(String(24), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     lines: Mapped[list[CustomerInvoiceLine]] = relationship(
@@ -221,3 +223,37 @@ class DebitNoteLine(IdMixin, Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     applied_quantity: Mapped[Decimal]
     applied_amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class CustomerCreditNote(IdMixin, Base):
+    """Raised from one sales return receipt: the returned quantities at the order prices plus VAT,
+    applied to the order's invoices that are still open; what they cannot take stays unapplied,
+    owed back to the customer."""
+
+    __tablename__ = "customer_credit_note"
+    __table_args__ = (CheckConstraint("applied_amount >= 0 AND applied_amount <= total",
+                                      name="applied_within_total"),)
+
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    return_receipt_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("sales_return_receipt.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(IdType, ForeignKey("customer.id"), index=True)
+    credit_date: Mapped[date]
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    applied_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CreditApplication(IdMixin, Base):
+    __tablename__ = "customer_credit_application"
+    __table_args__ = (UniqueConstraint("credit_note_id", "invoice_id"),
+                      CheckConstraint("amount > 0", name="amount_positive"))
+
+    credit_note_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("customer_credit_note.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("customer_invoice.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)

@@ -118,7 +118,8 @@ async def _allocate(session: AsyncSession, payment: Payment, customer: Customer,
         .execution_options(populate_existing=True))} if numbers else {}
     raise_problems(*allocation_problems(
         customer.id, customer.code, available, allocations,
-        {number: OpenInvoice(number, invoice.customer_id, invoice.total - invoice.paid_amount)
+        {number: OpenInvoice(number, invoice.customer_id,
+                             invoice.total - invoice.paid_amount - invoice.credited_amount)
          for number, invoice in locked.items()}))
     existing = {row.invoice_id: row for row in await session.scalars(
         select(PaymentAllocation).where(PaymentAllocation.payment_id == payment.id))}
@@ -130,7 +131,8 @@ async def _allocate(session: AsyncSession, payment: Payment, customer: Customer,
             session.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice.id,
                                           amount=allocation.amount))
         invoice.paid_amount += allocation.amount
-        invoice.state = state_after_payment(invoice.total, invoice.paid_amount).value
+        invoice.state = state_after_payment(invoice.total, invoice.paid_amount,
+                                            invoice.credited_amount).value
     await session.flush()
 
 

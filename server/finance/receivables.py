@@ -53,10 +53,15 @@ def vat_of(net: Decimal) -> Decimal:
     return money(net * VAT_RATE)
 
 
-def state_after_payment(total: Decimal, paid: Decimal) -> CustomerInvoiceState:
-    if paid <= ZERO:
+def state_after_payment(
+    total: Decimal, paid: Decimal, credited: Decimal = ZERO
+) -> CustomerInvoiceState:
+    """Paid once payments and credit notes together cover the total."""
+    if paid + credited <= ZERO:
         return CustomerInvoiceState.OPEN
-    return CustomerInvoiceState.PAID if paid >= total else CustomerInvoiceState.PARTIALLY_PAID
+    if paid + credited >= total:
+        return CustomerInvoiceState.PAID
+    return CustomerInvoiceState.PARTIALLY_PAID
 
 
 @dataclass(frozen=True, slots=True)

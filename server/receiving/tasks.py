@@ -41,12 +41,17 @@ TASK_UPDATED = "TASK_UPDATED"
 TASK_DONE = "TASK_DONE"
 TASK_KINDS = frozenset({TASK_CREATED, TASK_UPDATED, TASK_DONE})
 RECEIPT_DOCUMENT = "GR"
+# Receipts of returned goods (server.sales.return_receiving): their tasks have no GR line.
+RETURN_RECEIPT_DOCUMENT = "RR"
 PICK_LIST_DOCUMENT = "PK"
 
 
 def document_type_of(task: WarehouseTask) -> str:
-    """The kind of document a task serves: a pick list for picks, else a goods receipt."""
-    return PICK_LIST_DOCUMENT if task.kind == TaskKind.PICK.value else RECEIPT_DOCUMENT
+    """The kind of document a task serves: a pick list for picks, a goods receipt for the tasks
+    of its lines, else a return receipt."""
+    if task.kind == TaskKind.PICK.value:
+        return PICK_LIST_DOCUMENT
+    return RECEIPT_DOCUMENT if task.receipt_line_id is not None else RETURN_RECEIPT_DOCUMENT
 
 
 async def task_event(session: AsyncSession, task: WarehouseTask, kind: str, sku: str) -> None:
