@@ -12,6 +12,7 @@ from server.planning import models as planning_models
 from server.purchasing import models as purchasing_models
 from server.receiving import models as receiving_models
 from server.sales import models as sales_models
+from server.transfers import models as transfer_models
 
 __all__ = [
     "Base",
@@ -29,4 +30,5 @@ __all__ = [
     "purchasing_models",
     "receiving_models",
     "sales_models",
+    "transfer_models",
 ]
