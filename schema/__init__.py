@@ -49,22 +49,23 @@ from schema.receiving.tasks import TaskMutation, TaskQuery, TaskSubscription
 from schema.sales.alerts import SalesAlertSubscription
 from schema.sales.orders import SalesMutation, SalesQuery
 from schema.sales.picking import PickingMutation, PickingQuery
+from schema.transfers.resolvers import TransferMutation, TransferQuery, TransferSubscription
 from server.config import Settings
 
 Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
                              SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery, ReportQuery, AuditQuery))
+                             PayablesQuery, ReportQuery, AuditQuery, TransferQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
                                     ReplenishmentRuleMutation, ForecastMutation,
                                     SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
-                                    PayablesMutation))
+                                    PayablesMutation, TransferMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
-                                            SuggestionSubscription))
+                                            SuggestionSubscription, TransferSubscription))
 guard_root_fields(Query, Mutation)
 
 

@@ -4,6 +4,7 @@ handheld and the server read it the same way; this module matches the read again
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -28,6 +29,7 @@ class BarcodeKind(StrEnum):
     PURCHASE_ORDER = "PURCHASE_ORDER"
     SHIPMENT_NOTICE = "SHIPMENT_NOTICE"
     PALLET = "PALLET"
+    TRANSFER = "TRANSFER"
 
 
 class UnknownBarcode(DomainError):
@@ -50,6 +52,22 @@ class Resolution:
     location: Location | None = None
     purchase_order: PurchaseOrder | None = None
     shipment_notice: ShipmentNotice | None = None
+    # Set for documents of downstream areas (a transfer), found by their registered matchers.
+    document_number: str | None = None
+
+
+# Tells whether a scanned text is the number of a document an area downstream of receiving
+# keeps (transfers), and of which kind, without receiving importing that area.
+DocumentMatcher = Callable[[AsyncSession, str], Awaitable[BarcodeKind | None]]
+_document_matchers: list[DocumentMatcher] = []
+
+
+def on_document_number(matcher: DocumentMatcher) -> DocumentMatcher:
+    """Register ``matcher`` (once; usable as a decorator): plain-text scans that name no PO,
+    ASN, bin or product barcode are offered to it."""
+    if matcher not in _document_matchers:
+        _document_matchers.append(matcher)
+    return matcher
 
 
 async def resolve_barcode(db: Database, principal: Principal, code: str) -> Resolution:
@@ -123,6 +141,9 @@ async def _match_text(session: AsyncSession, read: Gs1Read, text: str) -> Resolu
         .where(ProductBarcode.barcode == text))).first()
     if row is not None:
         return Resolution(read, BarcodeKind.PRODUCT, row[0], row[1])
+    for matcher in list(_document_matchers):
+        if (kind := await matcher(session, text)) is not None:
+            return Resolution(read, kind, document_number=text)
     return None
 
 

@@ -4,7 +4,7 @@ warehouse's incoming or outgoing transfers."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,7 +15,13 @@ from sqlalchemy.orm import selectinload
 from server.auth import Principal
 from server.catalog.models import Location, Product, Warehouse
 from server.catalog.service import warehouse_by_code
+from server.db import Database
 from server.errors import DomainError, InvalidState, NotFound
+from server.event_hub import EventHub
+from server.event_log import EventFilter, Position, StoredEvent
+from server.event_stream import follow
+from server.receiving.barcodes import BarcodeKind, on_document_number
+from server.transfers.events import TOPIC, TRANSFER_KINDS
 from server.transfers.models import Transfer, TransferLine, TransferLot, TransferPick
 
 
@@ -45,6 +51,14 @@ class TransferView:
     to_warehouse_code: str
     lines: list[LineView]
     picks: list[PickView]
+
+
+@on_document_number
+async def transfer_of_scan(session: AsyncSession, text: str) -> BarcodeKind | None:
+    """A scanned transfer number, for resolveBarcode: the destination starts receiving with it,
+    the source picking."""
+    found = await session.scalar(select(Transfer.id).where(Transfer.number == text))
+    return BarcodeKind.TRANSFER if found is not None else None
 
 
 async def load_transfer(session: AsyncSession, number: str, *, lock: bool = False) -> Transfer:
@@ -116,3 +130,16 @@ async def transfers_of(
     if states:
         stmt = stmt.where(Transfer.state.in_(list(states)))
     return await views_of(session, list(await session.scalars(stmt)))
+
+
+async def transfer_feed(
+    db: Database, hub: EventHub, principal: Principal, warehouse_code: str, after: str | None
+) -> AsyncIterator[StoredEvent]:
+    """A warehouse's transfer status events, both directions (replayed after ``after``, then
+    live); errors surface here, before the first event."""
+    principal.require_internal()
+    position = Position.from_cursor(after) if after is not None else None
+    async with db.reader() as session:
+        warehouse = await warehouse_by_code(session, warehouse_code, "warehouseCode")
+    where = EventFilter(topic=TOPIC, kinds=TRANSFER_KINDS, warehouse_id=warehouse.id)
+    return follow(hub, db, where, position)
