@@ -40,6 +40,7 @@ from schema.planning.suggestions import (
     SuggestionQuery,
     SuggestionSubscription,
 )
+from schema.planning.transfers import PlanningPolicyMutation, PlanningPolicyQuery
 from schema.purchasing.mutation import PurchasingMutation
 from schema.purchasing.query import PurchasingQuery
 from schema.purchasing.subscription import PurchasingSubscription
@@ -56,13 +57,15 @@ Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, Purchasin
                              ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
                              SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
                              SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery, ReportQuery, AuditQuery, TransferQuery))
+                             PayablesQuery, ReportQuery, AuditQuery, TransferQuery,
+                             PlanningPolicyQuery))
 Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
                                     PurchasingMutation, ApprovalMutation, ReceiptMutation,
                                     TaskMutation, SalesMutation, PickingMutation,
                                     ReplenishmentRuleMutation, ForecastMutation,
                                     SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
-                                    PayablesMutation, TransferMutation))
+                                    PayablesMutation, TransferMutation,
+                                    PlanningPolicyMutation))
 Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
                                             TaskSubscription, SalesAlertSubscription,
                                             SuggestionSubscription, TransferSubscription))

@@ -1,8 +1,9 @@
-"""transfers: transfer documents between warehouses, their pick lines and travelling lots
+"""transfers: transfer documents between warehouses, their pick lines and travelling lots;
+the planning policy's prefer_transfers switch
 
 Revision ID: 0016
 Revises: 0013
-Create Date: 2026-12-03 13:27:18.857611
+Create Date: 2026-12-03 13:40:24.294359
 """
 
 from __future__ import annotations
@@ -214,8 +215,16 @@ def upgrade() -> None:
             batch_op.f("ix_transfer_pick_transfer_line_id"), ["transfer_line_id"], unique=False
         )
 
+    with op.batch_alter_table("planning_policy", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("prefer_transfers", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("planning_policy", schema=None) as batch_op:
+        batch_op.drop_column("prefer_transfers")
+
     with op.batch_alter_table("transfer_pick", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transfer_pick_transfer_line_id"))
         batch_op.drop_index(batch_op.f("ix_transfer_pick_transfer_id"))
