@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from server.inventory.moves import plain
+
 ZERO = Decimal(0)
 
 
@@ -83,10 +85,11 @@ def cover_shortages(positions: Sequence[WarehousePosition]) -> Cover:
                 continue
             donor = by_code[code]
             transfers.append(SuggestedTransfer(code, position.warehouse_code, part, (
-                f"{code} has {donor.available} available against needs of {donor.needs} "
-                f"(safety stock {donor.safety_stock} + forecast {donor.forecast_in_horizon} + "
-                f"backordered {donor.backordered}): surplus {donor.surplus}; "
-                f"{position.warehouse_code} is short {position.shortage}")))
+                f"{code} has {plain(donor.available)} available against needs of "
+                f"{plain(donor.needs)} (safety stock {plain(donor.safety_stock)} + forecast "
+                f"{plain(donor.forecast_in_horizon)} + backordered {plain(donor.backordered)}): "
+                f"surplus {plain(donor.surplus)}; {position.warehouse_code} is short "
+                f"{plain(position.shortage)}")))
             left[code] -= part
             wanted -= part
             covered[position.warehouse_code] = covered.get(position.warehouse_code, ZERO) + part

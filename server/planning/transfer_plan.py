@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from server.changes import Pair
+from server.inventory.moves import plain
 from server.planning.baseline import Baseline
 from server.planning.plan import NettedPair, PairFacts, Policy, net_pair
 from server.planning.rules import Rule
@@ -72,7 +73,7 @@ def plan_transfers(
             after[pair] = net_pair(replace(fact, supply=supply), baseline_of.get(pair), rules,
                                    policy, today)
             notes[pair] = [
-                f"in_transit includes {t.quantity} by a suggested transfer from "
+                f"in_transit includes {plain(t.quantity)} by a suggested transfer from "
                 f"{t.from_warehouse_code} ({t.note})"
                 for t in cover.transfers if t.to_warehouse_code == fact.warehouse_code]
     return TransferPlan(after, notes, transfers)
