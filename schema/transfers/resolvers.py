@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import strawberry
 
+from schema.catalog.query import page_request
 from schema.context import Info
 from schema.errors import UserError, attempt
+from schema.pagination import Connection, connection
 from schema.receiving.receipts import ReceiveLineInput
 from schema.transfers.types import Transfer, TransferDirection, TransferStateKind
 from server.event_hub import HubStopped
@@ -103,12 +105,13 @@ class TransferQuery:
                                   "what its stock shows in transit.")
     async def transfers(
         self, info: Info, warehouse_code: str, direction: TransferDirection,
-        states: list[TransferStateKind] | None = None,
-    ) -> list[Transfer]:
-        views = await queries.transfers_of(
+        states: list[TransferStateKind] | None = None, first: int = 50, after: str | None = None,
+    ) -> Connection[Transfer]:
+        page = await queries.transfers_of(
             info.context.session, info.context.user(), warehouse_code, Direction(direction),
-            [state.value for state in states] if states else None)
-        return [Transfer.from_view(view) for view in views]
+            [state.value for state in states] if states else None,
+            page_request(info, first, after))
+        return connection(page, Transfer.from_view)
 
 
 @strawberry.type

@@ -14,12 +14,14 @@ from sqlalchemy.orm import selectinload
 
 from server.auth import Principal
 from server.catalog.models import Location, Product, Warehouse
+from server.catalog.queries import PageRequest
 from server.catalog.service import warehouse_by_code
 from server.db import Database
 from server.errors import DomainError, InvalidState, NotFound
 from server.event_hub import EventHub
 from server.event_log import EventFilter, Position, StoredEvent
 from server.event_stream import follow
+from server.pagination import Page, paginate
 from server.receiving.barcodes import BarcodeKind, on_document_number
 from server.transfers.events import TOPIC, TRANSFER_KINDS
 from server.transfers.models import Transfer, TransferLine, TransferLot, TransferPick
@@ -117,8 +119,8 @@ async def views_of(session: AsyncSession, transfers: Sequence[Transfer]) -> list
 
 async def transfers_of(
     session: AsyncSession, principal: Principal, warehouse_code: str, direction: Direction,
-    states: Sequence[str] | None = None,
-) -> list[TransferView]:
+    states: Sequence[str] | None, page: PageRequest,
+) -> Page[TransferView]:
     """A warehouse's transfers in one direction, newest first: incoming ones are what its
     projected stock counts as in transit."""
     principal.require_internal()
@@ -126,10 +128,13 @@ async def transfers_of(
     side = (Transfer.to_warehouse_id if direction is Direction.INCOMING
             else Transfer.from_warehouse_id)
     stmt = select(Transfer).where(side == warehouse.id).options(
-        selectinload(Transfer.lines), selectinload(Transfer.picks)).order_by(Transfer.id.desc())
+        selectinload(Transfer.lines), selectinload(Transfer.picks))
     if states:
         stmt = stmt.where(Transfer.state.in_(list(states)))
-    return await views_of(session, list(await session.scalars(stmt)))
+    found = await paginate(session, stmt, Transfer.id, first=page.first, after=page.after,
+                           max_page_size=page.max_page_size, newest_first=True)
+    views = await views_of(session, found.rows)
+    return Page(views, found.cursors, found.has_next_page, found.has_previous_page)
 
 
 async def transfer_feed(

@@ -38,7 +38,8 @@ LEVELS = """query($wh: String!) { stockLevels(warehouseCode: $wh, skus: ["P1"]) 
   available reserved picked inTransit onHand projected averageCost value } }"""
 SCAN = """query($code: String!) { resolveBarcode(code: $code) {
   scan { kind documentNumber } userErrors { code } } }"""
-INCOMING = """{ transfers(warehouseCode: "WH2", direction: INCOMING) { number state } }"""
+INCOMING = """{ transfers(warehouseCode: "WH2", direction: INCOMING) {
+  nodes { number state } } }"""
 FEED = """subscription { transferEvents(warehouseCode: "WH2") {
   kind direction transfer { number state } } }"""
 
@@ -104,7 +105,7 @@ async def test_a_transfer_shows_in_transit_then_available_after_the_pda_receipt(
     assert (destination["inTransit"], destination["projected"], destination["onHand"]) == (
         "8.0000", "8.0000", "0.0000")
     assert (await levels(api, token, "WH1"))["value"] == "22.4000"
-    assert (await api(INCOMING, token=token))["data"]["transfers"] == [
+    assert (await api(INCOMING, token=token))["data"]["transfers"]["nodes"] == [
         {"number": number, "state": "IN_TRANSIT"}]
 
     scan = (await api(SCAN, {"code": number}, token=token))["data"]["resolveBarcode"]

@@ -15,7 +15,9 @@ import pytest
 from server.db import Database
 from server.errors import DomainError
 from server.receiving.models import TaskKind, TaskStatus
+from server.receiving.putaway import putaway
 from server.receiving.receipt_rules import ReceiveLine
+from server.receiving.task_rules import PutawayRequest
 from server.transfers.models import TransferState
 from server.transfers.picking import confirm_transfer_pick
 from tests.ledger_invariants import assert_ledger_consistent
@@ -210,3 +212,36 @@ async def test_replays_change_nothing(db: Database, world: World) -> None:
     await receive(db, world, view.transfer.number, ReceiveLine(D(5), sku="P1"), key=receipt_key)
     await receive(db, world, view.transfer.number, ReceiveLine(D(5), sku="P1"), key=receipt_key)
     assert await levels(db, "P1", "WH2") == {"available": D(5)}
+
+
+async def test_lots_travel_and_the_receipt_is_put_away_at_the_destination(
+    db: Database, world: World
+) -> None:
+    await put_stock(db, world, "P3", "WH1-A-01", 3, "40", lot="L1")
+    await put_stock(db, world, "P3", "WH1-A-02", 2, "46", lot="L2")
+    view = await new_transfer(db, world, {"P3": 5})
+    lots = {(p.pick.line_no, p.pick.lot) for p in view.picks}
+    assert lots == {(1, "L1"), (2, "L2")}
+    assert await refused(confirm_transfer_pick(db, world["warehouse"], pick_of(
+        view, 1, 3, lot="L2"))) == [("WRONG_LOT", "lot")]
+    view = await ship(db, world, await pick_all(db, world, view))
+    assert [(lot.lot, lot.quantity, lot.unit_cost) for lot in view.lines[0].lots] == [
+        ("L1", D(3), D("42.4")), ("L2", D(2), D("42.4"))]
+    number = view.transfer.number
+    assert await refused(receive(db, world, number, ReceiveLine(D(3), sku="P3", lot="L2"))) == [
+        ("OVER_RECEIPT", "lines[0].quantity")]
+    await receive(db, world, number, ReceiveLine(D(2), sku="P3", lot="L2"),
+                  ReceiveLine(D(3), sku="P3", lot="L1"))
+    assert buckets_at(await quants(db, "P3"), "WH2-RCV") == {("L1", "available"): D(3),
+                                                             ("L2", "available"): D(2)}
+    done = await putaway(db, world["warehouse"], PutawayRequest(
+        "P3", "WH2-RCV", "WH2-A-01", D(3), uuid.uuid4().hex, lot="L1", warehouse_code="WH2"))
+    assert done.tasks[0].status == TaskStatus.DONE.value
+    assert buckets_at(await quants(db, "P3"), "WH2-A-01") == {("L1", "available"): D(3)}
+    assert await valuation(db, "P3", "WH2") == (D(5), D(212), D("42.4"))
+    await assert_ledger_consistent(db)
+
+
+def buckets_at(found: dict[tuple[str, str, str], Decimal], bin_code: str
+               ) -> dict[tuple[str, str], Decimal]:
+    return {(lot, bucket): q for (code, lot, bucket), q in found.items() if code == bin_code}
