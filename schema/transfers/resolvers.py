@@ -97,8 +97,7 @@ class TransferEvent:
 class TransferQuery:
     @strawberry.field
     async def transfer(self, info: Info, number: str) -> Transfer | None:
-        info.context.user().require_internal()
-        found, _ = await attempt(lambda: queries.transfer_view(info.context.session, number))
+        found = await queries.transfer_of(info.context.session, info.context.user(), number)
         return Transfer.from_view(found) if found else None
 
     @strawberry.field(description="A warehouse's transfers, newest first: INCOMING ones are "

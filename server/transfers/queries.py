@@ -93,6 +93,16 @@ async def transfer_view(session: AsyncSession, number: str) -> TransferView:
     return (await views_of(session, [await load_transfer(session, number)]))[0]
 
 
+async def transfer_of(
+    session: AsyncSession, principal: Principal, number: str
+) -> TransferView | None:
+    principal.require_internal()
+    try:
+        return await transfer_view(session, number)
+    except NotFound:
+        return None
+
+
 async def views_of(session: AsyncSession, transfers: Sequence[Transfer]) -> list[TransferView]:
     """Views of transfers loaded with their lines and picks."""
     lines = [line for transfer in transfers for line in transfer.lines]

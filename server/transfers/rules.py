@@ -10,6 +10,8 @@ from decimal import Decimal
 from server.errors import Problem
 from server.idempotency import key_problem
 from server.inventory.moves import amount_problem, plain
+from server.sales.models import PickListState
+from server.transfers.events import DOCUMENT_TYPE
 from server.transfers.models import TransferState
 
 ZERO = Decimal(0)
@@ -118,3 +120,19 @@ def spread_over_lots(
 
 def state_after_receipt(shipped: Decimal, received: Decimal) -> TransferState:
     return TransferState.RECEIVED if received >= shipped else TransferState.PARTIALLY_RECEIVED
+
+
+def is_transfer_number(number: str) -> bool:
+    """A transfer's number (TR-2026-000001): the pick list API serves transfers too."""
+    return number.strip().startswith(f"{DOCUMENT_TYPE}-")
+
+
+def pick_list_state(state: TransferState) -> PickListState:
+    """A transfer seen as its own pick list: open while picking, shipped once it left."""
+    if state is TransferState.PICKING:
+        return PickListState.OPEN
+    if state is TransferState.PICKED:
+        return PickListState.PICKED
+    if state is TransferState.CANCELLED:
+        return PickListState.CANCELLED
+    return PickListState.SHIPPED

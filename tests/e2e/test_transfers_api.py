@@ -1,22 +1,29 @@
 """A transfer over GraphQL, end to end: created at WH1 (reserving there), picked and shipped by
 the source's handheld, shown in transit in WH2's stockLevels, its number resolved by the
 destination's scanner, received by scan into available at the cost that travelled; the
-transferEvents subscription tells both warehouses; the ledger invariants hold."""
+transferEvents subscription tells the destination; the PDA client picks a transfer through
+pickList / confirmPick as it picks a sales pick list; the ledger invariants hold."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pda_client import PdaClient
 from server.db import Database
+from server.transfers.queries import TransferView, transfer_view
 from tests.e2e.conftest import Api, token_for
 from tests.e2e.test_subscriptions import LiveServer, live_server, subscribed
 from tests.ledger_invariants import assert_ledger_consistent
 from tests.picking_setup import put_stock
-from tests.transfer_setup import new_transfer, transfer_world
-from tests.world import World
+from tests.transfer_setup import levels as levels_of
+from tests.transfer_setup import new_transfer, ship, transfer_world
+from tests.world import PASSWORD, World
 
 __all__ = ["live_server"]
 
@@ -57,6 +64,11 @@ def ok(body: dict[str, Any], field: str) -> dict[str, Any]:
     payload: dict[str, Any] = body["data"][field]
     assert payload["userErrors"] == [], payload
     return payload
+
+
+async def transfer_now(db: Database, number: str) -> TransferView:
+    async with db.reader() as session:
+        return await transfer_view(session, number)
 
 
 def key() -> str:
@@ -137,3 +149,30 @@ async def test_transfer_events_reach_the_destination(
         [created] = await feed.take(1)
     assert created == {"kind": "TRANSFER_CREATED", "direction": "INCOMING",
                        "transfer": {"number": view.transfer.number, "state": "PICKING"}}
+
+
+async def test_the_pda_picks_a_transfer_as_it_picks_a_pick_list(
+    live_server: LiveServer, db: Database, world: World, tmp_path: Path
+) -> None:
+    view = await new_transfer(db, world, {"P1": 8})
+
+    def pick() -> list[tuple[str, str]]:
+        with PdaClient(f"http://127.0.0.1:{live_server.port}/graphql",
+                       queue_path=tmp_path / "pda.sqlite3", sleep=lambda _: None) as pda:
+            pda.login("warehouse", PASSWORD)
+            session = pda.next_pick_task("WH1")
+            assert session is not None and session.number == view.transfer.number
+            assert "WRONG_BIN" in session.scan("WH1-A-02").warning_codes
+            confirmed = []
+            while (current := session.current()) is not None:
+                session.scan(current.bin)
+                session.scan(P1_EAN)
+                session.set_quantity(current.remaining)
+                confirmed.append((current.bin, session.confirm().status))
+            return confirmed
+
+    assert await asyncio.to_thread(pick) == [("WH1-A-01", "sent"), ("WH1-A-02", "sent")]
+    shipped = await ship(db, world, await transfer_now(db, view.transfer.number))
+    assert shipped.transfer.state == "in_transit"
+    assert await levels_of(db, "P1", "WH2") == {"in_transit": Decimal(8)}
+    await assert_ledger_consistent(db)
