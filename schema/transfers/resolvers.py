@@ -18,6 +18,7 @@ from server.event_hub import HubStopped
 from server.receiving.receipt_rules import ReceiveLine
 from server.sales.pick_rules import PickRequest
 from server.transfers import queries
+from server.transfers.cancel import CancelTransferRequest, cancel_transfer
 from server.transfers.picking import confirm_transfer_pick
 from server.transfers.queries import Direction
 from server.transfers.receipts import TransferReceiptRequest, receive_transfer
@@ -76,6 +77,14 @@ class ShipTransferInput:
 
 
 @strawberry.input
+class CancelTransferInput:
+    transfer_number: str
+    reason: str
+    idempotency_key: str = strawberry.field(description=KEY_HELP)
+    based_on_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
+
+
+@strawberry.input
 class ReceiveTransferInput:
     transfer_number: str = strawberry.field(description="As scanned at the destination's dock.")
     warehouse_code: str = strawberry.field(description="The destination.")
@@ -88,7 +97,8 @@ class ReceiveTransferInput:
 class TransferEvent:
     cursor: str
     kind: str = strawberry.field(description="TRANSFER_CREATED, TRANSFER_PICKED, "
-                                             "TRANSFER_SHIPPED or TRANSFER_RECEIVED.")
+                                             "TRANSFER_SHIPPED, TRANSFER_RECEIVED or "
+                                             "TRANSFER_CANCELLED.")
     direction: TransferDirection
     transfer: Transfer
 
@@ -151,6 +161,16 @@ class TransferMutation:
         request = ShipTransferRequest(input.transfer_number, input.idempotency_key,
                                       input.based_on_version)
         view, errors = await attempt(lambda: ship_transfer(context.db, context.user(), request))
+        return TransferPayload(transfer=view and Transfer.from_view(view), user_errors=errors)
+
+    @strawberry.mutation(description="Cancel a transfer nothing of which is picked yet: its "
+                                     "reservations go back to available, its PICK tasks off "
+                                     "the to-do list.")
+    async def cancel_transfer(self, info: Info, input: CancelTransferInput) -> TransferPayload:
+        context = info.context
+        request = CancelTransferRequest(input.transfer_number, input.reason,
+                                        input.idempotency_key, input.based_on_version)
+        view, errors = await attempt(lambda: cancel_transfer(context.db, context.user(), request))
         return TransferPayload(transfer=view and Transfer.from_view(view), user_errors=errors)
 
     @strawberry.mutation(description="Receive scanned goods of a shipped transfer at its "

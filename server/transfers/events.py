@@ -1,5 +1,5 @@
 """Transfer status events: one per warehouse involved, so the source's and the destination's
-screens each hear that a transfer was created, picked, shipped or received."""
+screens each hear that a transfer was created, picked, shipped, received or cancelled."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ TRANSFER_CREATED = "TRANSFER_CREATED"
 TRANSFER_PICKED = "TRANSFER_PICKED"
 TRANSFER_SHIPPED = "TRANSFER_SHIPPED"
 TRANSFER_RECEIVED = "TRANSFER_RECEIVED"
+TRANSFER_CANCELLED = "TRANSFER_CANCELLED"
 TRANSFER_KINDS = frozenset({TRANSFER_CREATED, TRANSFER_PICKED, TRANSFER_SHIPPED,
-                            TRANSFER_RECEIVED})
+                            TRANSFER_RECEIVED, TRANSFER_CANCELLED})
 
 
 async def transfer_event(

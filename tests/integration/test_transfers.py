@@ -6,6 +6,7 @@ it available there at that cost."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from server.receiving.models import TaskKind, TaskStatus
 from server.receiving.putaway import putaway
 from server.receiving.receipt_rules import ReceiveLine
 from server.receiving.task_rules import PutawayRequest
+from server.transfers.cancel import CancelTransferRequest, cancel_transfer
 from server.transfers.models import TransferState
 from server.transfers.picking import confirm_transfer_pick
 from tests.ledger_invariants import assert_ledger_consistent
@@ -245,3 +247,26 @@ async def test_lots_travel_and_the_receipt_is_put_away_at_the_destination(
 def buckets_at(found: dict[tuple[str, str, str], Decimal], bin_code: str
                ) -> dict[tuple[str, str], Decimal]:
     return {(lot, bucket): q for (code, lot, bucket), q in found.items() if code == bin_code}
+
+
+async def test_cancel_gives_the_reservations_back_until_something_is_picked(
+    db: Database, world: World
+) -> None:
+    view = await new_transfer(db, world, {"P1": 8})
+    request = CancelTransferRequest(view.transfer.number, "plans changed", uuid.uuid4().hex)
+    assert await refused(cancel_transfer(db, world["sales"], request)) == [("FORBIDDEN", None)]
+    assert await refused(cancel_transfer(db, world["warehouse"], replace(
+        request, reason=" "))) == [("INVALID_INPUT", "reason")]
+    cancelled = await cancel_transfer(db, world["warehouse"], request)
+    assert cancelled.transfer.state == TransferState.CANCELLED.value
+    assert await levels(db, "P1", "WH1") == {"available": D(10)}
+    tasks = [await current_task(db, p.pick.task_id or 0) for p in cancelled.picks]
+    assert {task.status for task in tasks} == {TaskStatus.DONE.value}
+    assert (await events(db, "transfer"))[-1][0] == "TRANSFER_CANCELLED"
+
+    picking = await new_transfer(db, world, {"P1": 8})
+    picking = await confirm_transfer_pick(db, world["warehouse"], pick_of(picking, 1, 1))
+    assert await refused(cancel_transfer(db, world["warehouse"], CancelTransferRequest(
+        picking.transfer.number, "too late", uuid.uuid4().hex))) == [
+        ("INVALID_STATE", "transferNumber")]
+    await assert_ledger_consistent(db)
