@@ -1,6 +1,7 @@
 """Planning with transfers preferred, on both backends: a shortage at WH2 is covered by WH1's
 surplus before any purchase suggestion, only when the policy says so; what the surplus cannot
-cover is still bought; the policy is set by purchase managers only."""
+cover is still bought; a shipped transfer is incoming supply to the destination's netting; the
+policy is set by purchase managers only."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from server.planning.models import ReplenishmentSuggestion, SuggestionStatus
 from server.planning.policy import PolicyChange, set_planning_policy
 from server.planning.transfer_suggestions import transfer_suggestions
 from tests.picking_setup import put_stock, sales_order
-from tests.transfer_setup import transfer_world
+from tests.transfer_setup import new_transfer, pick_all, ship, transfer_world
 from tests.world import World
 
 D = Decimal
@@ -88,3 +89,14 @@ async def test_only_purchase_managers_set_the_policy_and_within_bounds(
         await set_planning_policy(db, world["manager"], PolicyChange(service_level=D("1.2")))
     assert [(p.code, p.field) for p in error.value.problems] == [
         ("INVALID_INPUT", "serviceLevel")]
+
+
+async def test_a_shipped_transfer_counts_as_incoming_supply_at_the_destination(
+    db: Database, world: World
+) -> None:
+    await sales_order(db, world, {"P1": 6}, warehouse="WH2")
+    assert (await suggested(db))[("P1", "WH2")].quantity == D(6)
+    view = await ship(db, world, await pick_all(db, world, await new_transfer(
+        db, world, {"P1": 6})))
+    assert view.transfer.state == "in_transit"
+    assert ("P1", "WH2") not in await suggested(db)
