@@ -43,6 +43,7 @@ from schema.planning.suggestions import (
     SuggestionQuery,
     SuggestionSubscription,
 )
+from schema.planning.transfers import PlanningPolicyMutation, PlanningPolicyQuery
 from schema.purchasing.mutation import PurchasingMutation
 from schema.purchasing.query import PurchasingQuery
 from schema.purchasing.returns import (
@@ -60,6 +61,7 @@ from schema.sales.picking import PickingMutation, PickingQuery
 from schema.sales.returns import SalesReturnMutation, SalesReturnQuery, SalesReturnSubscription
 from schema.sales.teams import SalesTeamMutation, SalesTeamQuery
 from schema.stocktake.resolvers import StocktakeMutation, StocktakeQuery, StocktakeSubscription
+from schema.transfers.resolvers import TransferMutation, TransferQuery, TransferSubscription
 from server.config import Settings
 
 Query = merge_types("Query", (
@@ -71,6 +73,7 @@ Query = merge_types("Query", (
     StocktakeQuery,
     WebhookQuery,
     SalesReturnQuery, CreditNoteQuery,
+    TransferQuery, PlanningPolicyQuery,
 ))
 Mutation = merge_types("Mutation", (
     AuthMutation, CatalogMutation, InventoryMutation, PurchasingMutation, ApprovalMutation,
@@ -81,6 +84,7 @@ Mutation = merge_types("Mutation", (
     StocktakeMutation,
     WebhookMutation,
     SalesReturnMutation,
+    TransferMutation, PlanningPolicyMutation,
 ))
 Subscription = merge_types("Subscription", (
     InventorySubscription, PurchasingSubscription, TaskSubscription, SalesAlertSubscription,
@@ -88,6 +92,7 @@ Subscription = merge_types("Subscription", (
     PurchaseReturnSubscription,
     StocktakeSubscription,
     SalesReturnSubscription,
+    TransferSubscription,
 ))
 guard_root_fields(Query, Mutation)
 

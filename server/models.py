@@ -15,6 +15,7 @@ from server.receiving import models as receiving_models
 from server.sales import models as sales_models
 from server.sales import return_models as sales_return_models
 from server.stocktake import models as stocktake_models
+from server.transfers import models as transfer_models
 
 __all__ = [
     "Base",
@@ -35,4 +36,5 @@ __all__ = [
     "sales_models",
     "sales_return_models",
     "stocktake_models",
+    "transfer_models",
 ]

@@ -40,7 +40,8 @@ class ScannedBarcode:
         description="Kind PURCHASE_ORDER; for SHIPMENT_NOTICE and PALLET the notice's order.")
     shipment_notice: ShipmentNotice | None
     document_number: str | None = strawberry.field(
-        description="Kind SALES_RETURN: the return's number.")
+        description="Kinds SALES_RETURN and TRANSFER: the document's number (query "
+                    "`salesReturn` or `transfer` for its lines).")
     warnings: list[str] = strawberry.field(
         description="E.g. an ambiguous read: a GS separator likely dropped.")
 
@@ -71,9 +72,9 @@ class ResolveBarcodePayload:
 @strawberry.type
 class BarcodeQuery:
     @strawberry.field(description="What a scan is: a product (with its pack quantity), a bin, a "
-                                  "PO, an ASN, a pallet (SSCC) on one, or a sales return. "
-                                  "GS1-128, DataMatrix, QR, EAN/UPC and our own numbers. "
-                                  "Internal users.")
+                                  "PO, an ASN, a pallet (SSCC) on one, a sales return or a "
+                                  "transfer. GS1-128, DataMatrix, QR, EAN/UPC and our own "
+                                  "numbers. Internal users.")
     async def resolve_barcode(self, info: Info, code: str) -> ResolveBarcodePayload:
         found, errors = await attempt(lambda: barcodes.resolve_barcode(
             info.context.db, info.context.user(), code))

@@ -31,6 +31,7 @@ class BarcodeKind(StrEnum):
     SHIPMENT_NOTICE = "SHIPMENT_NOTICE"
     PALLET = "PALLET"
     SALES_RETURN = "SALES_RETURN"
+    TRANSFER = "TRANSFER"
 
 
 class UnknownBarcode(DomainError):
@@ -57,8 +58,9 @@ class Resolution:
     document_number: str | None = None
 
 
-# Areas downstream of receiving (sales returns) tell which texts are their document numbers
-# without receiving importing them: a finder answers the kind of document a text names, or None.
+# Areas downstream of receiving (sales returns, transfers) tell which texts are their document
+# numbers without receiving importing them: a finder answers the kind of document a text names,
+# or None.
 DocumentFinder = Callable[[AsyncSession, str], Awaitable[BarcodeKind | None]]
 _document_finders: list[DocumentFinder] = []
 

@@ -31,7 +31,6 @@ from server.numbering import next_number
 from server.receiving.barcodes import BarcodeKind, register_document_finder, resolve_in_session
 from server.receiving.models import TaskKind, TaskStatus, WarehouseTask
 from server.receiving.tasks import (
-    RETURN_RECEIPT_DOCUMENT,
     TASK_CREATED,
     lock_task,
     open_putaway_task,
@@ -60,7 +59,8 @@ from server.sales.returns import ReturnView, lock_return, progress_of, return_ev
 
 RECEIVERS = (Role.WAREHOUSE,)
 INSPECTORS = (Role.QC,)
-RECEIPT_DOCUMENT = RETURN_RECEIPT_DOCUMENT
+# Receipts of returned goods; their tasks carry this prefix as their document type.
+RECEIPT_DOCUMENT = "RR"
 INSPECTION_DOCUMENT = "QC"
 RETURN_RECEIVED = "RETURN_RECEIVED"
 RETURN_INSPECTED = "RETURN_INSPECTED"
