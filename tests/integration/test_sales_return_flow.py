@@ -19,7 +19,8 @@ from server.finance.ageing import receivables_ageing
 from server.finance.credit_notes import list_credit_notes
 from server.finance.margin import MarginGroupBy, margin_report
 from server.finance.models import CustomerInvoice
-from server.finance.receivables import AllocationDraft, PaymentDraft, record_payment
+from server.finance.payments import record_payment
+from server.finance.receivables import AllocationDraft, PaymentDraft
 from server.inventory.models import Bucket
 from tests.ledger_invariants import assert_ledger_consistent
 from tests.picking_setup import (
