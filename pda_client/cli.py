@@ -5,11 +5,14 @@ token (see pda_client.config); ``whoami`` asks the server who that token is. ``r
 goods from a keyboard-wedge scanner (one scan per line on stdin), ``sync`` sends what the offline
 queue holds (pda_client.queue; ``$CAIXIAO_PDA_QUEUE`` to move it), ``pending`` shows it,
 ``inspect`` / ``putaway`` list and work off the warehouse's QC and putaway tasks, ``pick`` walks
-a pick list bin by bin (pda_client.pick_cli) and ``ship`` confirms its shipment.
+a pick list bin by bin (pda_client.pick_cli), ``ship`` confirms its shipment, ``count``
+counts a stocktake's bins (pda_client.count_cli) and ``return`` receives and inspects sales
+returns (pda_client.returns_cli).
 """
 
 from __future__ import annotations
 
+import socket
 from decimal import Decimal
 from typing import Annotated, NoReturn
 
@@ -17,10 +20,14 @@ import typer
 
 from pda_client.client import PdaClient, PdaError, PostResult
 from pda_client.config import PdaConfig, config_path, load_config, save_config
+from pda_client.count import start_counting
+from pda_client.count_cli import COUNT_HELP, count_loop
+from pda_client.count_queue import CountStore
 from pda_client.errors import quantity_text, to_quantity
 from pda_client.pick_cli import PICK_HELP, pick_loop
 from pda_client.queue import CONFLICT, PENDING, SENT
 from pda_client.receive import ReceivingSession, ScanResult
+from pda_client.returns_cli import return_commands
 from pda_client.tasks import WarehouseTask
 from pda_client.terminal import input_lines
 
@@ -218,6 +225,12 @@ def pending() -> None:
             left = sum(progress.line.open and not progress.waiting for progress in picking.lines())
             typer.echo(f"picking {picking.number}: {left} line(s) left to pick, "
                        f"{len(picking.waiting())} waiting to be sent")
+        store = CountStore(client.queue)
+        for counting in store.sessions():
+            steps = store.live_steps(counting.id)
+            if steps:
+                typer.echo(f"counting {counting.stocktake}: bin {steps[-1].bin}, "
+                           f"{len(steps)} step(s) not sent (`done` sends them)")
         for post in client.outbox():
             typer.echo(f"#{post.post_id} {post.operation} key {post.idempotency_key} "
                        f"({post.attempts} attempts): {post.error or 'not sent yet'}")
@@ -341,6 +354,29 @@ def ship(
         except PdaError as error:
             _fail(str(error))
         _finish(outcome, client)
+
+
+@app.command()
+def count(
+    stocktake: Annotated[str, typer.Argument(help="The stocktake number, e.g. ST-2026-000001.")],
+    device: Annotated[str | None, typer.Option(
+        envvar="CAIXIAO_PDA_DEVICE",
+        help="This device's name; its later count of an item replaces the earlier one "
+             "(default: the host name).")] = None,
+) -> None:
+    """Count a stocktake: scan a bin, then its items; `done` sends the bin's counts."""
+    with _client() as client:
+        try:
+            session = start_counting(client, stocktake, device or socket.gethostname())
+        except PdaError as error:
+            _fail(str(error))
+        blind = " (blind)" if session.document.get("blind") else ""
+        typer.echo(f"Counting {session.number}{blind} as {session.device_id} (session "
+                   f"{session.id}, {client.pending_count()} pending). {COUNT_HELP}")
+        count_loop(session, lambda result: _show_post(result, client.pending_count()))
+
+
+app.add_typer(return_commands(_client, _finish), name="return")
 
 
 def main() -> None:

@@ -85,4 +85,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX pick_step_of_session ON pick_step (session_id)",
     ),
+    (
+        # A stocktake being counted on this device, as the server last described it.
+        """CREATE TABLE count_session (
+            id INTEGER PRIMARY KEY,
+            server TEXT NOT NULL,
+            stocktake TEXT NOT NULL,
+            document TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (server, stocktake)
+        )""",
+        # One step of a count: a bin scanned, an item scanned (adds one of it) or a quantity
+        # typed (replaces the item's count). Sending the bin's counts settles them (post_id).
+        """CREATE TABLE count_step (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES count_session (id),
+            kind TEXT NOT NULL,
+            bin TEXT NOT NULL,
+            item TEXT,
+            by_sku INTEGER NOT NULL DEFAULT 0,
+            lot TEXT,
+            quantity TEXT,
+            post_id INTEGER REFERENCES post (id),
+            undone INTEGER NOT NULL DEFAULT 0,
+            made_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX count_step_of_session ON count_step (session_id)",
+    ),
 )

@@ -26,9 +26,12 @@ from schema.context import CloseRequestSession
 from schema.documents.templates import PrintTemplateMutation, PrintTemplateQuery
 from schema.errors import DomainErrorCodes
 from schema.event_execution import SharedEventExecutor
+from schema.finance.credit_notes import CreditNoteQuery
 from schema.finance.payables import PayablesMutation, PayablesQuery
 from schema.finance.receivables import ReceivablesMutation, ReceivablesQuery
 from schema.finance.reports import ReportQuery
+from schema.imports import ImportMutation
+from schema.integrations.webhooks import WebhookMutation, WebhookQuery
 from schema.inventory.mutation import InventoryMutation
 from schema.inventory.query import InventoryQuery
 from schema.inventory.subscription import InventorySubscription
@@ -40,8 +43,14 @@ from schema.planning.suggestions import (
     SuggestionQuery,
     SuggestionSubscription,
 )
+from schema.planning.transfers import PlanningPolicyMutation, PlanningPolicyQuery
 from schema.purchasing.mutation import PurchasingMutation
 from schema.purchasing.query import PurchasingQuery
+from schema.purchasing.returns import (
+    PurchaseReturnMutation,
+    PurchaseReturnQuery,
+    PurchaseReturnSubscription,
+)
 from schema.purchasing.subscription import PurchasingSubscription
 from schema.receiving.barcodes import BarcodeQuery
 from schema.receiving.receipts import ReceiptMutation, ReceiptQuery
@@ -49,24 +58,44 @@ from schema.receiving.tasks import TaskMutation, TaskQuery, TaskSubscription
 from schema.sales.alerts import SalesAlertSubscription
 from schema.sales.orders import SalesMutation, SalesQuery
 from schema.sales.picking import PickingMutation, PickingQuery
+from schema.sales.returns import SalesReturnMutation, SalesReturnQuery, SalesReturnSubscription
+from schema.sales.teams import SalesTeamMutation, SalesTeamQuery
 from schema.scalars import SCALAR_OVERRIDES
+from schema.stocktake.resolvers import StocktakeMutation, StocktakeQuery, StocktakeSubscription
 from schema.text_guard import RefuseNulCharacters
+from schema.transfers.resolvers import TransferMutation, TransferQuery, TransferSubscription
 from server.config import Settings
 
-Query = merge_types("Query", (AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery,
-                             ApprovalQuery, BarcodeQuery, ReceiptQuery, TaskQuery,
-                             SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
-                             SuggestionQuery, PrintTemplateQuery, ReceivablesQuery,
-                             PayablesQuery, ReportQuery, AuditQuery))
-Mutation = merge_types("Mutation", (AuthMutation, CatalogMutation, InventoryMutation,
-                                    PurchasingMutation, ApprovalMutation, ReceiptMutation,
-                                    TaskMutation, SalesMutation, PickingMutation,
-                                    ReplenishmentRuleMutation, ForecastMutation,
-                                    SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
-                                    PayablesMutation))
-Subscription = merge_types("Subscription", (InventorySubscription, PurchasingSubscription,
-                                            TaskSubscription, SalesAlertSubscription,
-                                            SuggestionSubscription))
+Query = merge_types("Query", (
+    AuthQuery, CatalogQuery, InventoryQuery, PurchasingQuery, ApprovalQuery, BarcodeQuery,
+    ReceiptQuery, TaskQuery, SalesQuery, PickingQuery, ReplenishmentRuleQuery, ForecastQuery,
+    SuggestionQuery, PrintTemplateQuery, ReceivablesQuery, PayablesQuery, ReportQuery, AuditQuery,
+    SalesTeamQuery,
+    PurchaseReturnQuery,
+    StocktakeQuery,
+    WebhookQuery,
+    SalesReturnQuery, CreditNoteQuery,
+    TransferQuery, PlanningPolicyQuery,
+))
+Mutation = merge_types("Mutation", (
+    AuthMutation, CatalogMutation, InventoryMutation, PurchasingMutation, ApprovalMutation,
+    ReceiptMutation, TaskMutation, SalesMutation, PickingMutation, ReplenishmentRuleMutation,
+    ForecastMutation, SuggestionMutation, PrintTemplateMutation, ReceivablesMutation,
+    PayablesMutation, SalesTeamMutation, ImportMutation,
+    PurchaseReturnMutation,
+    StocktakeMutation,
+    WebhookMutation,
+    SalesReturnMutation,
+    TransferMutation, PlanningPolicyMutation,
+))
+Subscription = merge_types("Subscription", (
+    InventorySubscription, PurchasingSubscription, TaskSubscription, SalesAlertSubscription,
+    SuggestionSubscription,
+    PurchaseReturnSubscription,
+    StocktakeSubscription,
+    SalesReturnSubscription,
+    TransferSubscription,
+))
 guard_root_fields(Query, Mutation)
 
 

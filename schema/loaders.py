@@ -12,7 +12,9 @@ from server import auth
 from server.catalog import customers, products, supplier_items, suppliers
 from server.catalog import queries as catalog
 from server.db import AsyncSession
+from server.finance import returns as finance_returns
 from server.purchasing import queries as purchasing
+from server.purchasing import return_queries
 from server.receiving import tasks as warehouse_tasks
 
 V = TypeVar("V")
@@ -93,3 +95,15 @@ class Loaders:
     @cached_property
     def receipt_line(self) -> DataLoader[int, Any]:
         return self._loader(warehouse_tasks.receipt_lines_by_ids)
+
+    @cached_property
+    def order_line_ref(self) -> DataLoader[int, Any]:
+        return self._loader(return_queries.order_refs_by_line_ids)
+
+    @cached_property
+    def debit_note_of_return(self) -> DataLoader[int, Any]:
+        return self._loader(finance_returns.debit_notes_by_return_ids)
+
+    @cached_property
+    def approval_trail_of_return(self) -> DataLoader[int, Any]:
+        return self._loader(return_queries.approval_trails_by_return_ids)

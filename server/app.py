@@ -1,6 +1,7 @@
 """The ASGI application: /graphql (HTTP, GraphiQL, graphql-transport-ws), /health, /metrics, the
-documents' PDFs (/documents/{kind}/{number}.pdf) and the finance reports as files
-(/reports/{name}.csv|.xlsx)."""
+documents' PDFs (/documents/{kind}/{number}.pdf), the finance reports as files
+(/reports/{name}.csv|.xlsx) and the import templates (/imports/templates/{kind}.xlsx|.csv). Its
+lifespan also runs the webhook worker (CAIXIAO_WEBHOOK_WORKER)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from server.db import Database
 from server.documents.http import document_response
 from server.event_hub import EventHub
 from server.finance.http import report_response
+from server.imports.http import template_response
+from server.integrations.worker import WebhookWorker, WorkerSettings
 from server.ops.body_limit import BodySizeLimit
 from server.ops.login_throttle import LoginThrottle
 from server.ops.logs import RequestIdMiddleware, configure_logging
@@ -51,6 +54,9 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # importData takes a file (GraphQL multipart request spec); BodySizeLimit still
+            # bounds the whole request before strawberry reads it.
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.database = database
@@ -141,6 +147,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return await report_response(request, state["database"],
                                      bearer_token(request.headers.get("authorization")))
 
+    async def import_template(request: Request) -> Response:
+        return await template_response(request, state["database"],
+                                       bearer_token(request.headers.get("authorization")))
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         database = Database(settings.database_url, echo=settings.sql_echo)
@@ -150,10 +160,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         throttle = LoginThrottle(settings.login_max_failures,
                                  settings.login_failure_window_seconds)
         state["graphql"] = CaixiaoGraphQL(settings, database, events, throttle)
+        webhooks = (WebhookWorker(database, WorkerSettings.from_settings(settings))
+                    if settings.webhook_worker else None)
+        state["webhooks"] = webhooks
         try:
             await events.start()
+            if webhooks is not None:
+                await webhooks.start()
             yield
         finally:
+            if webhooks is not None:
+                await webhooks.stop()
             await events.stop()
             await database.dispose()
 
@@ -165,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics, methods=["GET"]),
             Route("/documents/{kind}/{number}.pdf", document, methods=["GET"]),
             Route("/reports/{name}.{format}", report, methods=["GET"]),
+            Route("/imports/templates/{kind}.{format}", import_template, methods=["GET"]),
         ],
         lifespan=lifespan,
         middleware=_middleware(settings),

@@ -1,4 +1,5 @@
-"""The ``caixiao`` command: serve the API, migrate the database, load the demo, administer.
+"""The ``caixiao`` command: serve the API, deliver webhooks, migrate the database, load the demo,
+administer.
 
 Settings come from ``CAIXIAO_*`` environment variables (server.config); every command reports
 an expected failure as one line on stderr with exit code 1 (2 for bad settings).
@@ -6,6 +7,8 @@ an expected failure as one line on stderr with exit code 1 (2 for bad settings).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +30,7 @@ from server.cli_support import (
     shown_url,
 )
 from server.config import Settings
+from server.integrations.worker import run_worker
 
 app = typer.Typer(
     help="Caixiao: procurement–sales backend (GraphQL API, migrations, demo data, users).",
@@ -91,6 +95,23 @@ def serve(
     # protocol sends a burst with less overhead (tests/bench/bench_subscriptions.py).
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
                 ws="websockets-sansio", ws_per_message_deflate=False)
+
+
+@app.command()
+def worker(
+    lanes: Annotated[int, typer.Option(
+        min=1, max=64, help="Endpoints this process sends to at the same time.",
+    )] = 4,
+) -> None:
+    """Deliver webhooks and chat alerts until stopped (Ctrl-C). Run it beside `caixiao serve`
+    started with CAIXIAO_WEBHOOK_WORKER=0; several workers may share one PostgreSQL."""
+    with reported_errors():
+        settings = load_settings()
+        upgrade_to_head(settings)
+    console.print(f"Delivering webhooks from {shown_url(settings.database_url)}.",
+                  highlight=False)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(settings, lanes))
 
 
 @db_app.command("upgrade")

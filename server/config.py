@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./caixiao.db"
@@ -34,6 +35,12 @@ class Settings:
     max_list_input: int = 500
     login_max_failures: int = 5
     login_failure_window_seconds: int = 60
+    # A stocktake whose variance value is larger than this (gains or losses) needs approval.
+    stocktake_approval_threshold: Decimal = Decimal(1000)
+    # The webhook worker runs inside ``caixiao serve`` unless turned off (``caixiao worker``).
+    webhook_worker: bool = True
+    webhook_max_failures: int = 10
+    webhook_timeout_seconds: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +80,13 @@ class Settings:
             login_failure_window_seconds=_read(env, "CAIXIAO_LOGIN_FAILURE_WINDOW_SECONDS",
                                                _positive_int,
                                                defaults.login_failure_window_seconds),
+            stocktake_approval_threshold=_read(env, "CAIXIAO_STOCKTAKE_APPROVAL_THRESHOLD",
+                                               _amount, defaults.stocktake_approval_threshold),
+            webhook_worker=_read(env, "CAIXIAO_WEBHOOK_WORKER", _bool, defaults.webhook_worker),
+            webhook_max_failures=_read(env, "CAIXIAO_WEBHOOK_MAX_FAILURES", _positive_int,
+                                       defaults.webhook_max_failures),
+            webhook_timeout_seconds=_read(env, "CAIXIAO_WEBHOOK_TIMEOUT_SECONDS", _positive_int,
+                                          defaults.webhook_timeout_seconds),
         )
 
 
@@ -93,6 +107,16 @@ def _positive_int(raw: str) -> int:
         raise ValueError("expected a whole number") from None
     if value <= 0:
         raise ValueError("expected a number greater than 0")
+    return value
+
+
+def _amount(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ValueError("expected an amount like 1000 or 2500.50") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError("expected an amount of 0 or more")
     return value
 
 

@@ -36,6 +36,7 @@ from server.demo_data import (
     CUSTOMERS,
     DISTRIBUTOR_CODE,
     SALES_REGIONS,
+    SALES_TEAMS,
     SKU_PREFIX,
     STORAGE_AISLES,
     SUPPLIERS,
@@ -45,6 +46,7 @@ from server.demo_data import (
     CuratedProduct,
 )
 from server.errors import InvalidInput, InvalidState
+from server.sales.models import SalesTeam, SalesTeamMember
 
 DEMO_PASSWORD = "caixiao-demo"
 DEFAULT_PRODUCTS = len(CURATED_PRODUCTS)
@@ -178,6 +180,7 @@ async def load_demo(
         ])
         user_id_by_name = await _load_users(session, supplier_id_by_code)
         await _load_customers(session, user_id_by_name)
+        await _load_sales_teams(session, user_id_by_name)
         barcodes, items = await _load_products(
             session, products, rng, supplier_id_by_code, on_progress
         )
@@ -244,6 +247,14 @@ async def _load_customers(session: AsyncSession, user_id_by_name: dict[str, int]
          "salesperson_id": rep_by_region[c.region]}
         for c in CUSTOMERS
     ])
+
+
+async def _load_sales_teams(session: AsyncSession, user_id_by_name: dict[str, int]) -> None:
+    team_ids = await _insert_and_map_ids(session, SalesTeam, "code", [
+        {"code": code, "name": name} for code, (name, _members) in SALES_TEAMS.items()])
+    await session.execute(insert(SalesTeamMember), [
+        {"user_id": user_id_by_name[username], "team_id": team_ids[code]}
+        for code, (_name, members) in SALES_TEAMS.items() for username in members])
 
 
 async def _load_products(

@@ -128,6 +128,12 @@ SALES_REGIONS = {
     "sales2": (SOUTH, NORTH, SOUTHWEST),
 }
 
+# Sales teams by code: name and members.
+SALES_TEAMS = {
+    "EAST": ("华东华中销售组", ("sales1",)),
+    "SOUTH": ("华南华北西南销售组", ("sales2",)),
+}
+
 USERS = (
     DemoUser("admin", "系统管理员", Role.ADMIN),
     DemoUser("purchaser", "李娜（采购员）", Role.PURCHASER),

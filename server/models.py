@@ -7,11 +7,15 @@ from server.catalog import models as catalog_models
 from server.db import Base
 from server.documents import models as document_models
 from server.finance import models as finance_models
+from server.integrations import models as integration_models
 from server.inventory import models as inventory_models
 from server.planning import models as planning_models
 from server.purchasing import models as purchasing_models
 from server.receiving import models as receiving_models
 from server.sales import models as sales_models
+from server.sales import return_models as sales_return_models
+from server.stocktake import models as stocktake_models
+from server.transfers import models as transfer_models
 
 __all__ = [
     "Base",
@@ -23,10 +27,14 @@ __all__ = [
     "events",
     "finance_models",
     "idempotency",
+    "integration_models",
     "inventory_models",
     "numbering",
     "planning_models",
     "purchasing_models",
     "receiving_models",
     "sales_models",
+    "sales_return_models",
+    "stocktake_models",
+    "transfer_models",
 ]

@@ -1,11 +1,17 @@
 """The ledger's invariants (DESIGN §4), checked against the tables after any flow: every balance
 is the sum of its ledger rows, none is negative, bin quants add up to the physical buckets, and the
-valuation covers exactly the stock on hand."""
+valuation covers exactly the stock on hand.
+
+Goods in transit between two of our warehouses are on neither's shelves, so neither warehouse's
+valuation holds them (``in_transit`` is a memo bucket): their value is the transfer's, recorded
+as the unit cost on the destination's ``in_transit`` rows. What the company owns stays whole
+because each transfer's value is conserved: what left the source at its average equals what
+the destination received plus what is still on the road at the cost that travels."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +27,12 @@ from server.inventory.models import (
     StockQuant,
 )
 from server.inventory.valuation import Flow, flow_of
+from server.transfers.events import DOCUMENT_TYPE as TRANSFER_DOCUMENT
 
 ZERO = Decimal(0)
+# Half a unit of the 4th decimal place per unit moved: the average is rounded to 4 places, and
+# the last units out of a warehouse take whatever value is left.
+ROUNDING_PER_UNIT = Decimal("0.00005")
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,49 @@ def check_against_ledger(tables: Tables) -> None:
         assert valued_quantity == physical.get(pair, ZERO)
         assert stock_value == value.get(pair, ZERO)
         assert stock_value >= 0 and (valued_quantity > 0 or stock_value == 0)
+    check_transfers(tables.ledger)
+
+
+@dataclass
+class _Travel:
+    shipped: Decimal = ZERO
+    shipped_value: Decimal = ZERO
+    into_transit: Decimal = ZERO
+    transit_value: Decimal = ZERO
+    received: Decimal = ZERO
+    received_value: Decimal = ZERO
+    costs: set[Decimal] = field(default_factory=set)
+
+
+def check_transfers(ledger: list[StockLedger]) -> None:
+    """Per transfer and product: every unit shipped out of the source's staging arrived in the
+    destination's in_transit, each carrying a unit cost, and was received at that cost; and the
+    value that left the source is the value received plus the value still in transit (up to the
+    average's rounding)."""
+    travels: dict[tuple[str | None, int], _Travel] = defaultdict(_Travel)
+    for row in ledger:
+        if row.document_type != TRANSFER_DOCUMENT:
+            continue
+        travel = travels[(row.document_number, row.product_id)]
+        if row.from_bucket == Bucket.PICKED.value and row.to_bucket is None:
+            travel.shipped += row.quantity
+            travel.shipped_value += row.value or ZERO
+        elif row.to_bucket == Bucket.IN_TRANSIT.value:
+            assert row.unit_cost is not None and row.value is None
+            travel.into_transit += row.quantity
+            travel.transit_value += row.quantity * row.unit_cost
+            travel.costs.add(row.unit_cost)
+        elif row.from_bucket == Bucket.IN_TRANSIT.value:
+            assert row.unit_cost is not None and row.value is not None
+            assert row.unit_cost in travel.costs  # received at the cost that travelled
+            travel.received += row.quantity
+            travel.received_value += row.value
+            travel.transit_value -= row.quantity * row.unit_cost
+    for travel in travels.values():
+        assert travel.shipped == travel.into_transit
+        assert travel.received <= travel.into_transit
+        accounted = travel.received_value + travel.transit_value
+        assert abs(travel.shipped_value - accounted) <= ROUNDING_PER_UNIT * travel.shipped
 
 
 async def assert_ledger_consistent(database: Database) -> None:

@@ -13,15 +13,15 @@ from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.pagination import Connection, connection
 from server.db import utcnow
-from server.finance import ageing, receivables
+from server.finance import ageing, payments, receivables
 from server.finance.ageing import AgeingGroup, AgeingRow
 from server.finance.models import CustomerInvoiceState
+from server.finance.payments import PaymentView
 from server.finance.receivables import (
     AllocatedAmount,
     AllocationDraft,
     InvoiceView,
     PaymentDraft,
-    PaymentView,
     money,
 )
 
@@ -53,7 +53,7 @@ class PaymentAllocation:
 
 
 @strawberry.type(description="The invoice of one shipment: net amount, 13 % VAT, total, and how "
-                             "much of it has been paid.")
+                             "much of it has been paid or credited for returns.")
 class CustomerInvoice:
     number: str
     shipment_number: str
@@ -68,7 +68,9 @@ class CustomerInvoice:
     tax: Decimal
     total: Decimal
     paid_amount: Decimal
-    open_amount: Decimal
+    credited_amount: Decimal = strawberry.field(
+        description="Taken off by credit notes for returned goods.")
+    open_amount: Decimal = strawberry.field(description="total − paid − credited.")
     state: CustomerInvoiceStatus
     lines: list[CustomerInvoiceLine] = strawberry.field(
         description="Filled when the invoice is read by number.")
@@ -84,7 +86,8 @@ class CustomerInvoice:
             salesperson_username=view.salesperson, region=row.region,
             invoice_date=row.invoice_date, due_date=row.due_date, currency=row.currency,
             subtotal=money(row.subtotal), tax=money(row.tax), total=money(row.total),
-            paid_amount=money(row.paid_amount), open_amount=money(row.total - row.paid_amount),
+            paid_amount=money(row.paid_amount), credited_amount=money(row.credited_amount),
+            open_amount=money(row.total - row.paid_amount - row.credited_amount),
             state=CustomerInvoiceState(row.state),
             lines=[CustomerInvoiceLine(
                 line_no=v.line.line_no, sku=v.sku, product_name=v.product_name,
@@ -130,6 +133,18 @@ class RecordPaymentInput:
     allocations: list[AllocationInput] = strawberry.field(
         default_factory=list, description="Invoices of this customer, each at most once; "
                                           "together at most the payment.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A UUID per payment entered: the same key again answers the "
+                                  "payment it recorded and records nothing.")
+
+
+@strawberry.input
+class ApplyPaymentInput:
+    payment_number: str
+    allocations: list[AllocationInput] = strawberry.field(
+        description="Open invoices of the payment's customer, each at most once; together at "
+                    "most what the payment has left on account.")
+    idempotency_key: str | None = None
 
 
 @strawberry.type
@@ -176,6 +191,11 @@ class ReceivablesQuery:
             info.context.session, info.context.user(), number)
         return CustomerInvoice.from_view(view) if view else None
 
+    @strawberry.field(description="One payment with its allocations (finance).")
+    async def payment(self, info: Info, number: str) -> Payment | None:
+        view = await payments.read_payment(info.context.session, info.context.user(), number)
+        return Payment.from_view(view) if view else None
+
     @strawberry.field(description="Open amounts on a day (today without one), by days overdue.")
     async def receivables_ageing(
         self, info: Info, as_of: date | None = None,
@@ -195,7 +215,16 @@ class ReceivablesMutation:
         draft = PaymentDraft(
             input.customer_code, input.amount, input.received_on, input.reference,
             [AllocationDraft(a.invoice_number, a.amount) for a in input.allocations])
-        view, errors = await attempt(
-            lambda: receivables.record_payment(info.context.db, info.context.user(), draft))
+        view, errors = await attempt(lambda: payments.record_payment(
+            info.context.db, info.context.user(), draft, input.idempotency_key))
+        return RecordPaymentPayload(payment=Payment.from_view(view) if view else None,
+                                    user_errors=errors)
+
+    @strawberry.mutation(description="Allocate what a payment left on account to invoices.")
+    async def apply_payment(self, info: Info, input: ApplyPaymentInput) -> RecordPaymentPayload:
+        view, errors = await attempt(lambda: payments.apply_payment(
+            info.context.db, info.context.user(), input.payment_number,
+            [AllocationDraft(a.invoice_number, a.amount) for a in input.allocations],
+            input.idempotency_key))
         return RecordPaymentPayload(payment=Payment.from_view(view) if view else None,
                                     user_errors=errors)

@@ -16,9 +16,11 @@ from server.finance import fulfilment, margin, sales_performance, scorecard
 from server.finance import inventory_report as inventory
 from server.finance.fulfilment import FulfilmentGroupBy
 from server.finance.margin import MarginGroupBy
+from server.finance.sales_performance import PerformanceGroupBy
 
 MarginReportGroupBy = strawberry.enum(MarginGroupBy, name="MarginReportGroupBy")
 FulfilmentReportGroupBy = strawberry.enum(FulfilmentGroupBy, name="FulfilmentReportGroupBy")
+SalesPerformanceGroupBy = strawberry.enum(PerformanceGroupBy, name="SalesPerformanceGroupBy")
 
 
 @strawberry.input
@@ -28,9 +30,10 @@ class MarginReportInput:
     group_by: MarginReportGroupBy
 
 
-@strawberry.type(description="Revenue, COGS and margin of one group (or of all: the total). "
-                             "Amounts in cents; percentages of revenue, null without revenue; "
-                             "expected figures null when a line had no order-time cost.")
+@strawberry.type(description="Revenue, COGS and margin of one group (or of all: the total), "
+                             "net of sales returns. Amounts in cents; percentages of revenue, "
+                             "null without revenue; expected figures null when a line had no "
+                             "order-time cost.")
 class MarginReportRow:
     key: str
     label: str
@@ -41,13 +44,22 @@ class MarginReportRow:
     expected_cogs: Decimal | None
     expected_margin: Decimal | None
     expected_margin_pct: Decimal | None
+    returned_revenue: Decimal = strawberry.field(
+        description="Taken off revenue: goods received back in the range at the order price.")
+    restocked_cogs: Decimal = strawberry.field(
+        description="Taken off COGS: returned goods restocked in the range, at the cost they "
+                    "left with.")
+    scrap_loss: Decimal = strawberry.field(
+        description="Returned goods scrapped in the range, at that cost: still in COGS.")
 
     @classmethod
     def from_row(cls, row: margin.MarginRow) -> MarginReportRow:
         return cls(key=row.key, label=row.label, revenue=row.revenue, cogs=row.cogs,
                    margin=row.margin, margin_pct=row.margin_pct,
                    expected_cogs=row.expected_cogs, expected_margin=row.expected_margin,
-                   expected_margin_pct=row.expected_margin_pct)
+                   expected_margin_pct=row.expected_margin_pct,
+                   returned_revenue=row.returned_revenue, restocked_cogs=row.restocked_cogs,
+                   scrap_loss=row.scrap_loss)
 
 
 @strawberry.type
@@ -132,6 +144,10 @@ class SupplierScorecardRow:
     price_variance: Decimal
     price_variance_pct: Decimal | None
     average_lead_time_days: Decimal | None
+    returned_quantity: Decimal = strawberry.field(
+        description="Shipped back to the supplier on purchase returns.")
+    return_rate_pct: Decimal | None = strawberry.field(
+        description="Returned quantity as a share of the quantity received.")
 
     @classmethod
     def from_row(cls, row: scorecard.ScorecardRow) -> SupplierScorecardRow:
@@ -185,11 +201,15 @@ class FulfilmentReport:
 class SalesPerformanceInput:
     date_from: date = strawberry.field(description="First day (UTC), included.")
     date_to: date = strawberry.field(description="Last day (UTC), included.")
+    group_by: SalesPerformanceGroupBy = strawberry.field(
+        default=PerformanceGroupBy.SALESPERSON,
+        description="TEAM adds salespeople up by the sales team they are in now.")
 
 
-@strawberry.type(description="One salesperson's orders dated in the range, the revenue, COGS "
-                             "and margin of what shipped in it (as marginReport), and the "
-                             "payments received in it on their invoices; amounts in cents.")
+@strawberry.type(description="One salesperson's (or team's) orders dated in the range, the "
+                             "revenue, COGS and margin of what shipped in it (as marginReport), "
+                             "and the payments received in it on their invoices; amounts in "
+                             "cents.")
 class SalesPerformanceRow:
     key: str
     label: str
@@ -264,6 +284,7 @@ class ReportQuery:
     async def sales_performance(self, info: Info,
                                 input: SalesPerformanceInput) -> SalesPerformance:
         answer = await sales_performance.sales_performance(
-            info.context.session, info.context.user(), input.date_from, input.date_to)
+            info.context.session, info.context.user(), input.date_from, input.date_to,
+            PerformanceGroupBy(input.group_by))
         return SalesPerformance(date_from=answer.date_from, date_to=answer.date_to,
                                 rows=[SalesPerformanceRow.from_row(row) for row in answer.rows])

@@ -30,7 +30,8 @@ class StockLevel:
     sku: str
     warehouse_code: str
     on_order: Decimal = strawberry.field(description="Ordered from suppliers, not yet shipped.")
-    in_transit: Decimal = strawberry.field(description="Shipped by suppliers, not yet received.")
+    in_transit: Decimal = strawberry.field(
+        description="Shipped by suppliers, or by another warehouse (a transfer), not yet received.")
     pending_qc: Decimal
     available: Decimal = strawberry.field(description="Free to sell.")
     reserved: Decimal = strawberry.field(description="Promised to sales orders.")

@@ -57,13 +57,13 @@ class PurchaseOrderEvent:
                    at=event.created_at)
 
 
-def _hub(context: Context) -> EventHub:
+def live_hub(context: Context) -> EventHub:
     if context.events is None:
         raise HubStopped("live events are not running on this server")
     return context.events
 
 
-async def _drain(stream: AsyncIterator[StoredEvent]) -> AsyncIterator[StoredEvent]:
+async def drained(stream: AsyncIterator[StoredEvent]) -> AsyncIterator[StoredEvent]:
     try:
         async for event in stream:
             yield event
@@ -79,8 +79,8 @@ class PurchasingSubscription:
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[ApprovalTaskEvent, None]:
         context = info.context
-        stream = feeds.approval_tasks(context.db, _hub(context), context.user(), after)
-        async for event in _drain(stream):
+        stream = feeds.approval_tasks(context.db, live_hub(context), context.user(), after)
+        async for event in drained(stream):
             yield ApprovalTaskEvent.from_event(event)
 
     @strawberry.subscription(description="Changes of the named orders, or of one supplier's "
@@ -90,7 +90,7 @@ class PurchasingSubscription:
         after: str | None = None,
     ) -> AsyncGenerator[PurchaseOrderEvent, None]:
         context = info.context
-        stream = await feeds.order_events(context.db, _hub(context), context.user(), numbers,
+        stream = await feeds.order_events(context.db, live_hub(context), context.user(), numbers,
                                           supplier_code, after)
-        async for event in _drain(stream):
+        async for event in drained(stream):
             yield PurchaseOrderEvent.from_event(event)

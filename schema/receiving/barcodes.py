@@ -39,6 +39,9 @@ class ScannedBarcode:
     purchase_order: PurchaseOrder | None = strawberry.field(
         description="Kind PURCHASE_ORDER; for SHIPMENT_NOTICE and PALLET the notice's order.")
     shipment_notice: ShipmentNotice | None
+    document_number: str | None = strawberry.field(
+        description="Kinds SALES_RETURN and TRANSFER: the document's number (query "
+                    "`salesReturn` or `transfer` for its lines).")
     warnings: list[str] = strawberry.field(
         description="E.g. an ambiguous read: a GS separator likely dropped.")
 
@@ -55,6 +58,7 @@ class ScannedBarcode:
             location=Location.from_row(found.location) if found.location else None,
             purchase_order=PurchaseOrder.from_row(order) if order else None,
             shipment_notice=ShipmentNotice.from_row(notice, line_numbers) if notice else None,
+            document_number=found.document_number,
             warnings=list(read.warnings),
         )
 
@@ -68,8 +72,9 @@ class ResolveBarcodePayload:
 @strawberry.type
 class BarcodeQuery:
     @strawberry.field(description="What a scan is: a product (with its pack quantity), a bin, a "
-                                  "PO, an ASN or a pallet (SSCC) on one. GS1-128, DataMatrix, "
-                                  "QR, EAN/UPC and our own numbers. Internal users.")
+                                  "PO, an ASN, a pallet (SSCC) on one, a sales return or a "
+                                  "transfer. GS1-128, DataMatrix, QR, EAN/UPC and our own "
+                                  "numbers. Internal users.")
     async def resolve_barcode(self, info: Info, code: str) -> ResolveBarcodePayload:
         found, errors = await attempt(lambda: barcodes.resolve_barcode(
             info.context.db, info.context.user(), code))

@@ -1,5 +1,7 @@
 """Picking and shipping: pick lists released from sales orders, picks confirmed from the handheld,
-shipments that take the picked stock out of the warehouse."""
+shipments that take the picked stock out of the warehouse. A transfer is a pick list too (its
+number is the list's): ``pickList`` and ``confirmPick`` serve it, so handhelds pick transfers
+as they pick orders."""
 
 from __future__ import annotations
 
@@ -22,6 +24,12 @@ from server.sales.models import PickLineStatus, PickListState
 from server.sales.pick_queries import PickListView, ShipmentView
 from server.sales.pick_rules import PickRequest
 from server.sales.shipping import ShipmentRequest
+from server.transfers import queries as transfer_queries
+from server.transfers.models import TransferState
+from server.transfers.picking import confirm_transfer_pick
+from server.transfers.queries import PickView as TransferPickView
+from server.transfers.queries import TransferView
+from server.transfers.rules import is_transfer_number, pick_list_state
 
 KEY_HELP = "A new UUID per intended action; a retry with the same key gets the first result."
 VERSION_HELP = "The pick list version the device showed; a newer one gets STALE_VERSION."
@@ -47,6 +55,19 @@ class PickListLine:
     task_id: strawberry.ID | None = strawberry.field(description="Its PICK warehouse task.")
     product_id: strawberry.Private[int]
     location_id: strawberry.Private[int]
+
+    @classmethod
+    def from_transfer_pick(cls, pick: TransferPickView, line_no_of: dict[int, int],
+                           transfer_number: str) -> PickListLine:
+        row = pick.pick
+        return cls(
+            line_no=row.line_no, order_number=transfer_number,
+            order_line_no=line_no_of[row.transfer_line_id], sku=pick.sku, lot=row.lot,
+            quantity=row.quantity, picked=row.picked_quantity, short=row.short_quantity,
+            remaining=row.quantity - row.picked_quantity - row.short_quantity,
+            short_reason=row.short_reason, status=PickLineStatus(row.status),
+            task_id=strawberry.ID(str(row.task_id)) if row.task_id is not None else None,
+            product_id=row.product_id, location_id=row.location_id)
 
     @classmethod
     def from_view(cls, view: pick_queries.PickLineView) -> PickListLine:
@@ -89,6 +110,19 @@ class PickList:
                    created_at=row.created_at, order_numbers=view.order_numbers,
                    lines=[PickListLine.from_view(line) for line in view.lines],
                    warehouse_id=row.warehouse_id)
+
+    @classmethod
+    def from_transfer(cls, view: TransferView) -> PickList:
+        """A transfer is its own pick list at the source: its pick lines, each naming the
+        transfer as the order and the transfer line as the order line."""
+        row = view.transfer
+        line_no_of = {line.line.id: line.line.line_no for line in view.lines}
+        return cls(number=row.number, warehouse_code=view.from_warehouse_code,
+                   state=pick_list_state(TransferState(row.state)), version=row.version,
+                   created_at=row.created_at, order_numbers=[row.number],
+                   lines=[PickListLine.from_transfer_pick(pick, line_no_of, row.number)
+                          for pick in view.picks],
+                   warehouse_id=row.from_warehouse_id)
 
     @strawberry.field
     async def warehouse(self, info: Info) -> Warehouse:
@@ -235,6 +269,10 @@ class ConfirmShipmentInput:
 class PickingQuery:
     @strawberry.field
     async def pick_list(self, info: Info, number: str) -> PickList | None:
+        if is_transfer_number(number):
+            found = await transfer_queries.transfer_of(info.context.session, info.context.user(),
+                                                       number)
+            return PickList.from_transfer(found) if found else None
         view = await pick_queries.pick_list(info.context.session, info.context.user(), number)
         return PickList.from_view(view) if view else None
 
@@ -276,6 +314,11 @@ class PickingMutation:
             idempotency_key=input.idempotency_key, product_barcode=input.product_barcode,
             sku=input.sku, lot=input.lot, short_quantity=input.short_quantity or Decimal(0),
             short_reason=input.short_reason, based_on_version=input.based_on_version)
+        if is_transfer_number(input.pick_list_number):
+            moved, errors = await attempt(
+                lambda: confirm_transfer_pick(context.db, context.user(), request))
+            return PickListPayload(pick_list=moved and PickList.from_transfer(moved),
+                                   user_errors=errors)
         view, errors = await attempt(
             lambda: picking.confirm_pick(context.db, context.user(), request))
         return PickListPayload(pick_list=view and PickList.from_view(view), user_errors=errors)

@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from biip.checksums import gs1_standard_check_digit
+
 from server.catalog.drafts import (
     BarcodeDraft,
     CustomerChanges,
@@ -32,6 +34,7 @@ AMOUNT_PLACES = 4
 AMOUNT_LIMIT = Decimal(10) ** 14
 AMOUNT_QUANTUM = Decimal(1).scaleb(-AMOUNT_PLACES)
 MAX_LEAD_TIME_DAYS = 3650
+EAN13_LENGTH = 13
 _ERROR_BY_CODE: dict[str, type[DomainError]] = {
     Duplicate.code: Duplicate,
     NotFound.code: NotFound,
@@ -118,6 +121,25 @@ def as_amount(value: Decimal) -> Decimal:
     return value.quantize(AMOUNT_QUANTUM)
 
 
+def ean13_check_digit(first_twelve: str) -> str:
+    """The GS1 check digit that completes 12 digits to an EAN-13."""
+    return str(gs1_standard_check_digit(first_twelve))
+
+
+def is_ean13(text: str) -> bool:
+    """Thirteen digits, as an EAN-13 is written (its check digit not yet verified)."""
+    return len(text) == EAN13_LENGTH and text.isascii() and text.isdigit()
+
+
+def ean13_problem(barcode: str, field: str) -> Problem | None:
+    """A 13-digit code is taken for an EAN-13, whose last digit must check the others: a
+    misread or mistyped digit is caught here rather than at the first scan."""
+    if is_ean13(barcode) and ean13_check_digit(barcode[:-1]) != barcode[-1]:
+        return _invalid(field, f"barcode {barcode} has a wrong EAN-13 check digit (expected "
+                               f"{ean13_check_digit(barcode[:-1])} at the end)")
+    return None
+
+
 def barcode_problems(barcodes: Sequence[BarcodeDraft], field: str) -> list[Problem]:
     problems: list[Problem | None] = []
     seen: set[str] = set()
@@ -126,6 +148,8 @@ def barcode_problems(barcodes: Sequence[BarcodeDraft], field: str) -> list[Probl
         if not BARCODE_PATTERN.match(draft.barcode):
             problems.append(_invalid(f"{where}.barcode", f"barcode {draft.barcode!r} must be 1-64 "
                                                          "printable characters without spaces"))
+        elif (wrong_check := ean13_problem(draft.barcode, f"{where}.barcode")) is not None:
+            problems.append(wrong_check)
         elif draft.barcode in seen:
             problems.append(_invalid(f"{where}.barcode", f"barcode {draft.barcode!r} is listed "
                                                          "twice"))

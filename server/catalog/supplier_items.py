@@ -45,7 +45,7 @@ async def set_supplier_item(
             SupplierItem.supplier_id == supplier.id, SupplierItem.product_id == product.id
         ))
         if item is None:
-            raise_problems(*_new_item_problems(supplier, product, terms))
+            raise_problems(*new_item_problems(supplier, product, terms))
             # The price is set by _apply_terms below: a new item must have been given one.
             item = SupplierItem(supplier_id=supplier.id, product_id=product.id,
                                 currency=DEFAULT_CURRENCY, moq=as_amount(Decimal(1)),
@@ -80,7 +80,7 @@ def _missing_references(
     return problems
 
 
-def _new_item_problems(
+def new_item_problems(
     supplier: Supplier, product: Product, terms: SupplierItemTerms
 ) -> list[Problem]:
     problems = []

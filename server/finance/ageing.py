@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, User
 from server.catalog.models import Customer
-from server.finance.models import CustomerInvoice, Payment, PaymentAllocation
+from server.finance.models import (
+    CreditApplication,
+    CustomerCreditNote,
+    CustomerInvoice,
+    Payment,
+    PaymentAllocation,
+)
 from server.finance.receivables import READER_ROLES, money, readable_invoices
 
 AMOUNT = Numeric(18, 4)
@@ -48,7 +54,8 @@ async def receivables_ageing(
     session: AsyncSession, principal: Principal, as_of: date,
     group_by: AgeingGroup = AgeingGroup.CUSTOMER,
 ) -> list[AgeingRow]:
-    """Invoices raised by ``as_of``, less the payments received by then, bucketed by how many
+    """Invoices raised by ``as_of``, less the payments received and the credit notes for returns
+    raised by then, bucketed by how many
     days past their due date ``as_of`` is; groups owing nothing are left out, the rest ordered
     by code."""
     principal.require(*READER_ROLES)
@@ -57,7 +64,13 @@ async def receivables_ageing(
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
             .where(Payment.received_on <= as_of)
             .group_by(PaymentAllocation.invoice_id).subquery())
-    open_amount = type_coerce(CustomerInvoice.total - func.coalesce(paid.c.amount, 0), AMOUNT)
+    credited = (select(CreditApplication.invoice_id,
+                       func.sum(CreditApplication.amount).label("amount"))
+                .join(CustomerCreditNote, CustomerCreditNote.id == CreditApplication.credit_note_id)
+                .where(CustomerCreditNote.credit_date <= as_of)
+                .group_by(CreditApplication.invoice_id).subquery())
+    open_amount = type_coerce(CustomerInvoice.total - func.coalesce(paid.c.amount, 0)
+                              - func.coalesce(credited.c.amount, 0), AMOUNT)
 
     def bucket(*conditions: Any) -> Any:
         return type_coerce(func.coalesce(func.sum(
@@ -81,7 +94,8 @@ async def receivables_ageing(
         name = func.coalesce(User.display_name, UNASSIGNED)
     stmt = readable_invoices(principal, select(code, name, *buckets)
                              .select_from(CustomerInvoice)
-                             .outerjoin(paid, paid.c.invoice_id == CustomerInvoice.id))
+                             .outerjoin(paid, paid.c.invoice_id == CustomerInvoice.id)
+                             .outerjoin(credited, credited.c.invoice_id == CustomerInvoice.id))
     stmt = (stmt.join(Customer, Customer.id == CustomerInvoice.customer_id)
             if group_by is AgeingGroup.CUSTOMER
             else stmt.outerjoin(User, User.id == CustomerInvoice.salesperson_id))

@@ -3,7 +3,7 @@ GraphQL query as query parameters (``/reports/margin.csv?dateFrom=2026-01-01&dat
 &groupBy=PRODUCT``, ``/reports/inventory.xlsx?warehouseCode=WH1&asOf=2026-01-31&deadDays=90``,
 ``/reports/supplier-scorecard.csv?dateFrom=2026-01-01&dateTo=2026-01-31&supplierCode=S1``,
 ``/reports/fulfilment.csv?dateFrom=2026-01-01&dateTo=2026-01-31&groupBy=REGION``,
-``/reports/sales-performance.csv?dateFrom=2026-01-01&dateTo=2026-01-31``)
+``/reports/sales-performance.csv?dateFrom=2026-01-01&dateTo=2026-01-31&groupBy=TEAM``)
 and the same bearer token and role checks. One header row, then the rows; the margin report ends
 with its total row. Errors answer JSON ``{"error": {"code", "message", "field"}}``: 401 without
 a valid token, 403 for a role that may not read the report, 404 for an unknown report, format or
@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +31,11 @@ from server.file_routes import caller, error_response
 from server.finance.fulfilment import FulfilmentGroupBy, FulfilmentRow, fulfilment_report
 from server.finance.inventory_report import AGE_BUCKETS, inventory_report
 from server.finance.margin import MarginGroupBy, MarginRow, margin_report
-from server.finance.sales_performance import PerformanceRow, sales_performance
+from server.finance.sales_performance import (
+    PerformanceGroupBy,
+    PerformanceRow,
+    sales_performance,
+)
 from server.finance.scorecard import ScorecardRow, supplier_scorecard
 
 Cell = str | Decimal | int | bool | None
@@ -63,26 +68,34 @@ def _date(parameters: Parameters, name: str, default: date | None = None) -> dat
                            field=name) from None
 
 
+def _group(parameters: Parameters, groupings: type[StrEnum], default: str = "") -> str:
+    """The groupBy parameter by its enum name (REGION, TEAM...)."""
+    group = (parameters.get("groupBy") or default).strip().upper()
+    if group not in groupings.__members__:
+        raise InvalidInput(f"groupBy must be one of {', '.join(groupings.__members__)}",
+                           field="groupBy")
+    return group
+
+
 def _text(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
 MARGIN_HEADER = ["key", "label", "revenue", "cogs", "margin", "marginPct", "expectedCogs",
-                 "expectedMargin", "expectedMarginPct"]
+                 "expectedMargin", "expectedMarginPct", "returnedRevenue", "restockedCogs",
+                 "scrapLoss"]
 
 
 def _margin_cells(row: MarginRow) -> list[Cell]:
     return [row.key, row.label, row.revenue, row.cogs, row.margin, row.margin_pct,
-            row.expected_cogs, row.expected_margin, row.expected_margin_pct]
+            row.expected_cogs, row.expected_margin, row.expected_margin_pct,
+            row.returned_revenue, row.restocked_cogs, row.scrap_loss]
 
 
 async def margin_table(session: AsyncSession, principal: Principal,
                        parameters: Parameters) -> Table:
     date_from, date_to = _date(parameters, "dateFrom"), _date(parameters, "dateTo")
-    group = parameters.get("groupBy", "").strip().upper()
-    if group not in MarginGroupBy.__members__:
-        raise InvalidInput(f"groupBy must be one of {', '.join(MarginGroupBy.__members__)}",
-                           field="groupBy")
+    group = _group(parameters, MarginGroupBy)
     report = await margin_report(session, principal, date_from, date_to,
                                  MarginGroupBy[group])
     return Table("Margin", f"margin-{group.lower()}-{date_from}-{date_to}", MARGIN_HEADER,
@@ -114,7 +127,7 @@ async def inventory_table(session: AsyncSession, principal: Principal,
 SCORECARD_HEADER = ["supplierCode", "supplierName", "lines", "linesReceived", "otifConfirmedPct",
                     "otifRequestedPct", "inspectedQuantity", "rejectRatePct",
                     "concessionRatePct", "priceTrendPct", "priceVariance", "priceVariancePct",
-                    "averageLeadTimeDays"]
+                    "averageLeadTimeDays", "returnedQuantity", "returnRatePct"]
 
 
 async def scorecard_table(session: AsyncSession, principal: Principal,
@@ -136,10 +149,7 @@ FULFILMENT_HEADER = ["key", "label", "orders", "lines", "filledLines", "fillRate
 async def fulfilment_table(session: AsyncSession, principal: Principal,
                            parameters: Parameters) -> Table:
     date_from, date_to = _date(parameters, "dateFrom"), _date(parameters, "dateTo")
-    group = parameters.get("groupBy", "").strip().upper()
-    if group not in FulfilmentGroupBy.__members__:
-        raise InvalidInput(f"groupBy must be one of {', '.join(FulfilmentGroupBy.__members__)}",
-                           field="groupBy")
+    group = _group(parameters, FulfilmentGroupBy)
     report = await fulfilment_report(session, principal, date_from, date_to,
                                      FulfilmentGroupBy[group])
     return Table("Fulfilment", f"fulfilment-{group.lower()}-{date_from}-{date_to}",
@@ -155,8 +165,11 @@ PERFORMANCE_HEADER = ["key", "label", "orders", "revenue", "cogs", "margin", "ma
 async def performance_table(session: AsyncSession, principal: Principal,
                             parameters: Parameters) -> Table:
     date_from, date_to = _date(parameters, "dateFrom"), _date(parameters, "dateTo")
-    report = await sales_performance(session, principal, date_from, date_to)
-    return Table("Sales performance", f"sales-performance-{date_from}-{date_to}",
+    group = _group(parameters, PerformanceGroupBy, "SALESPERSON")
+    report = await sales_performance(session, principal, date_from, date_to,
+                                     PerformanceGroupBy[group])
+    return Table("Sales performance",
+                 f"sales-performance-{group.lower()}-{date_from}-{date_to}",
                  PERFORMANCE_HEADER,
                  [[getattr(row, name) for name in PerformanceRow.__slots__]
                   for row in report.rows])

@@ -7,8 +7,12 @@ that left: the ``SH`` ledger rows the shipment posted, one per shipment line (``
 is the line's place in the shipment, which is the order its lines were written in, so lines are
 numbered by id within their shipment to meet them). Expected COGS is the order line's
 ``expected_unit_cost`` (the moving average when the order was taken) × the quantity shipped.
-One aggregate query per answer; the total row adds the groups' unrounded sums and is rounded
-once, not summed from rounded rows."""
+Returns net out (``server.finance.margin_returns``): what came back in the range is taken off
+the revenue, the cost of what was restocked off the COGS (and the expected COGS, at the expected
+cost), and what was scrapped stays spent, shown as the scrap loss.
+
+One aggregate query for shipments and two for returns per answer; the total row adds the
+groups' unrounded sums and is rounded once, not summed from rounded rows."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import Principal, Role, User
 from server.catalog.models import Customer, Product
 from server.errors import InvalidInput
+from server.finance.margin_returns import ReturnFigures, return_figures
 from server.finance.reports import day_start, exact, money, percent
 from server.inventory.models import StockLedger
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
@@ -46,6 +51,9 @@ class MarginGroupBy(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MarginRow:
+    """Revenue and COGS are net of returns; ``returned_revenue``, ``restocked_cogs`` and
+    ``scrap_loss`` say how much returns took off and what they cost."""
+
     key: str
     label: str
     revenue: Decimal
@@ -55,6 +63,33 @@ class MarginRow:
     expected_cogs: Decimal | None
     expected_margin: Decimal | None
     expected_margin_pct: Decimal | None
+    returned_revenue: Decimal = Decimal(0)
+    restocked_cogs: Decimal = Decimal(0)
+    scrap_loss: Decimal = Decimal(0)
+
+
+@dataclass(slots=True)
+class _Figures:
+    """One group's unrounded sums: shipped, and taken off by returns."""
+
+    revenue: Decimal = Decimal(0)
+    cogs: Decimal = Decimal(0)
+    expected_cogs: Decimal = Decimal(0)
+    uncosted: int = 0
+    returns: ReturnFigures | None = None
+
+    def add(self, other: _Figures) -> None:
+        self.revenue += other.revenue
+        self.cogs += other.cogs
+        self.expected_cogs += other.expected_cogs
+        self.uncosted += other.uncosted
+        if other.returns is not None:
+            mine = self.returns = self.returns or ReturnFigures()
+            mine.returned_revenue += other.returns.returned_revenue
+            mine.restocked_cost += other.returns.restocked_cost
+            mine.restocked_expected_cost += other.returns.restocked_expected_cost
+            mine.scrap_loss += other.returns.scrap_loss
+            mine.uncosted += other.returns.uncosted
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,29 +166,33 @@ async def margin_report(
             statement = statement.where(SalesOrder.salesperson_id == principal.user_id)
         return statement
 
-    grouped = (await session.execute(
-        query(key, label).group_by(key, label).order_by(key, label))).all()
-    rows = [_row(str(k), str(lbl), *figures) for k, lbl, *figures in grouped]
-    total = _row("", "Total", *_unrounded_total([figures for _, _, *figures in grouped]))
-    return MarginReport(date_from, date_to, group_by, rows, total)
+    groups: dict[tuple[str, str], _Figures] = {
+        (str(k), str(lbl)): _Figures(exact(revenue_sum), exact(cogs_sum), exact(expected_sum),
+                                     int(uncosted_count or 0))
+        for k, lbl, revenue_sum, cogs_sum, expected_sum, uncosted_count in await session.execute(
+            query(key, label).group_by(key, label))}
+    returned = await return_figures(session, date_from, date_to, (key, label),
+                                    principal.user_id if own_rows_only else None)
+    for group, figures in returned.items():
+        groups.setdefault(group, _Figures()).returns = figures
+    # The test databases and SQLite compare text by code point, as Python does.
+    rows = [_row(k, lbl, groups[(k, lbl)]) for k, lbl in sorted(groups)]
+    total = _Figures()
+    for figures in groups.values():
+        total.add(figures)
+    return MarginReport(date_from, date_to, group_by, rows, _row("", "Total", total))
 
 
-def _unrounded_total(groups: list[list[Any]]) -> tuple[Any, ...]:
-    """The groups' figures added before rounding (exact Decimals), so that the total is rounded
-    once, as one query over all lines would; the group sums are not read twice."""
-    revenue, cogs, expected_cogs = (sum((exact(group[column]) for group in groups), Decimal(0))
-                                    for column in range(3))
-    uncosted = sum(int(group[3] or 0) for group in groups)
-    return revenue, cogs, expected_cogs, uncosted
-
-
-def _row(key: str, label: str, revenue: Decimal | None, cogs: Decimal | None,
-         expected_cogs: Decimal | None, uncosted: int | None) -> MarginRow:
-    """One row's figures in cents; expected ones only when every line had an expected cost."""
-    revenue_cents = money(revenue or 0)
-    cogs_cents = money(cogs or 0)
+def _row(key: str, label: str, figures: _Figures) -> MarginRow:
+    """One row's figures in cents, net of returns; expected ones only when every line had an
+    expected cost."""
+    returns = figures.returns or ReturnFigures()
+    revenue_cents = money(figures.revenue - returns.returned_revenue)
+    cogs_cents = money(figures.cogs - returns.restocked_cost)
     margin = revenue_cents - cogs_cents
-    expected = money(expected_cogs or 0) if not uncosted else None
+    uncosted = figures.uncosted + returns.uncosted
+    expected = money(figures.expected_cogs - returns.restocked_expected_cost) \
+        if not uncosted else None
     expected_margin = revenue_cents - expected if expected is not None else None
     return MarginRow(
         key=key, label=label or UNNAMED,
@@ -161,4 +200,6 @@ def _row(key: str, label: str, revenue: Decimal | None, cogs: Decimal | None,
         margin_pct=percent(margin, revenue_cents), expected_cogs=expected,
         expected_margin=expected_margin,
         expected_margin_pct=percent(expected_margin, revenue_cents)
-        if expected_margin is not None else None)
+        if expected_margin is not None else None,
+        returned_revenue=money(returns.returned_revenue),
+        restocked_cogs=money(returns.restocked_cost), scrap_loss=money(returns.scrap_loss))

@@ -130,6 +130,8 @@ class CustomerInvoice(IdMixin, Base):
     tax: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
     paid_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    # Taken off by credit notes for returned goods: the customer owes total − paid − credited.
+    credited_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO, server_default="0")
     state: Mapped[str] = mapped_column(String(24), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     lines: Mapped[list[CustomerInvoiceLine]] = relationship(
@@ -172,6 +174,86 @@ class PaymentAllocation(IdMixin, Base):
 
     payment_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("payment.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("customer_invoice.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class DebitNote(IdMixin, Base):
+    """The supplier's credit for goods we sent back (a debit note on its account), raised when
+    a purchase return ships, at the PO prices. ``applied_amount`` is the part set against what
+    its invoices billed for those goods; the rest is open credit for later invoices."""
+
+    __tablename__ = "debit_note"
+    __table_args__ = (CheckConstraint("amount >= 0 AND applied_amount >= 0 "
+                                      "AND applied_amount <= amount", name="applied_within"),)
+
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    supplier_id: Mapped[int] = mapped_column(IdType, ForeignKey("supplier.id"), index=True)
+    return_id: Mapped[int] = mapped_column(IdType, ForeignKey("purchase_return.id"),
+                                           unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    applied_amount: Mapped[Decimal] = mapped_column(Money)
+    created_by_id: Mapped[int] = mapped_column(IdType, ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lines: Mapped[list[DebitNoteLine]] = relationship(
+        order_by="DebitNoteLine.line_no", lazy="raise", cascade="all, delete-orphan")
+
+
+class DebitNoteLine(IdMixin, Base):
+    """One returned PO line's credit; the applied part names the invoice it reduces."""
+
+    __tablename__ = "debit_note_line"
+    __table_args__ = (UniqueConstraint("debit_note_id", "line_no"),
+                      CheckConstraint("quantity > 0", name="quantity_positive"),
+                      CheckConstraint("applied_quantity >= 0 AND applied_quantity <= quantity",
+                                      name="applied_within"))
+
+    debit_note_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("debit_note.id", ondelete="CASCADE"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    return_line_id: Mapped[int] = mapped_column(IdType, ForeignKey("purchase_return_line.id"))
+    order_line_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("purchase_order_line.id"), index=True)
+    supplier_invoice_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("supplier_invoice.id"), index=True)
+    quantity: Mapped[Decimal]
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    applied_quantity: Mapped[Decimal]
+    applied_amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class CustomerCreditNote(IdMixin, Base):
+    """Raised from one sales return receipt: the returned quantities at the order prices plus VAT,
+    applied to the order's invoices that are still open; what they cannot take stays unapplied,
+    owed back to the customer."""
+
+    __tablename__ = "customer_credit_note"
+    __table_args__ = (CheckConstraint("applied_amount >= 0 AND applied_amount <= total",
+                                      name="applied_within_total"),)
+
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    return_receipt_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("sales_return_receipt.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(IdType, ForeignKey("customer.id"), index=True)
+    credit_date: Mapped[date]
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    applied_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CreditApplication(IdMixin, Base):
+    __tablename__ = "customer_credit_application"
+    __table_args__ = (UniqueConstraint("credit_note_id", "invoice_id"),
+                      CheckConstraint("amount > 0", name="amount_positive"))
+
+    credit_note_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("customer_credit_note.id", ondelete="CASCADE"), index=True)
     invoice_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("customer_invoice.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)

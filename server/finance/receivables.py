@@ -1,6 +1,7 @@
 """Receivables: a customer invoice raised from every shipment (shipped quantities at the order
-prices, 13 % VAT on the net, due after the payment terms), payments received from customers and
-allocated to their open invoices, and the invoices as finance and sales read them."""
+prices, 13 % VAT on the net, due after the payment terms), the rules a payment's allocation to
+open invoices follows (server.finance.payments records them), and the invoices as finance and
+sales read them."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from server.auth import Principal, Role, User
 from server.catalog.customers import customer_by_code
 from server.catalog.models import Customer, Product
 from server.catalog.queries import PageRequest
-from server.catalog.rules import raise_problems
-from server.db import Database, utcnow
 from server.errors import InvalidInput, InvalidState, NotFound, Problem
 from server.finance.models import (
     CustomerInvoice,
@@ -54,10 +53,15 @@ def vat_of(net: Decimal) -> Decimal:
     return money(net * VAT_RATE)
 
 
-def state_after_payment(total: Decimal, paid: Decimal) -> CustomerInvoiceState:
-    if paid <= ZERO:
+def state_after_payment(
+    total: Decimal, paid: Decimal, credited: Decimal = ZERO
+) -> CustomerInvoiceState:
+    """Paid once payments and credit notes together cover the total."""
+    if paid + credited <= ZERO:
         return CustomerInvoiceState.OPEN
-    return CustomerInvoiceState.PAID if paid >= total else CustomerInvoiceState.PARTIALLY_PAID
+    if paid + credited >= total:
+        return CustomerInvoiceState.PAID
+    return CustomerInvoiceState.PARTIALLY_PAID
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +98,20 @@ def _amount_problem(value: Decimal, field_name: str) -> Problem | None:
 
 def draft_problems(draft: PaymentDraft) -> list[Problem | None]:
     """What is wrong with the payment on its own, before any invoice is read."""
-    seen: set[str] = set()
     problems = [_amount_problem(draft.amount, "amount"),
                 None if draft.customer_code.strip() else Problem(
                     InvalidInput.code, "customer code is required", "customerCode"),
                 None if len(draft.reference) <= MAX_REFERENCE_LENGTH else Problem(
                     InvalidInput.code, f"at most {MAX_REFERENCE_LENGTH} characters",
                     "reference")]
-    for index, allocation in enumerate(draft.allocations):
+    return problems + allocation_draft_problems(draft.allocations)
+
+
+def allocation_draft_problems(allocations: Sequence[AllocationDraft]) -> list[Problem | None]:
+    """Each allocation's amount, and no invoice twice."""
+    seen: set[str] = set()
+    problems: list[Problem | None] = []
+    for index, allocation in enumerate(allocations):
         problems.append(_amount_problem(allocation.amount, f"allocations[{index}].amount"))
         if allocation.invoice_number in seen:
             problems.append(Problem(
@@ -187,52 +197,6 @@ class AllocatedAmount:
     invoice_number: str
     received_on: date
     amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentView:
-    payment: Payment
-    customer_code: str
-    allocations: list[AllocatedAmount]
-    unallocated: Decimal
-
-
-async def record_payment(db: Database, principal: Principal, draft: PaymentDraft) -> PaymentView:
-    """Record a payment and allocate it, all or nothing; each invoice's paid amount and state
-    follow."""
-    principal.require(*FINANCE_ROLES)
-    raise_problems(*draft_problems(draft))
-    async with db.transaction() as session:
-        customer = await customer_by_code(session, draft.customer_code.strip(), "customerCode")
-        numbers = [allocation.invoice_number for allocation in draft.allocations]
-        locked = {invoice.number: invoice for invoice in await session.scalars(
-            select(CustomerInvoice).where(CustomerInvoice.number.in_(numbers))
-            .order_by(CustomerInvoice.id).with_for_update()
-            .execution_options(populate_existing=True))}
-        raise_problems(*allocation_problems(
-            customer.id, customer.code, draft.amount, draft.allocations,
-            {number: OpenInvoice(number, invoice.customer_id,
-                                 invoice.total - invoice.paid_amount)
-             for number, invoice in locked.items()}))
-        payment = Payment(
-            number=await next_number(session, PAYMENT_PREFIX, utcnow().date()),
-            customer_id=customer.id, amount=draft.amount, received_on=draft.received_on,
-            reference=draft.reference.strip(), recorded_by_id=principal.user_id)
-        session.add(payment)
-        await session.flush()
-        for allocation in draft.allocations:
-            invoice = locked[allocation.invoice_number]
-            session.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice.id,
-                                          amount=allocation.amount))
-            invoice.paid_amount += allocation.amount
-            invoice.state = state_after_payment(invoice.total, invoice.paid_amount).value
-        await session.flush()
-    allocated = sum((allocation.amount for allocation in draft.allocations), start=ZERO)
-    return PaymentView(
-        payment=payment, customer_code=customer.code,
-        allocations=[AllocatedAmount(payment.number, a.invoice_number, draft.received_on,
-                                     a.amount) for a in draft.allocations],
-        unallocated=draft.amount - allocated)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,10 @@ included) that went out to the supplier (approved or later, not cancelled or rej
 - Price variance: each line's price against the price of the same product on this supplier's
   previous order line (any date before), × the ordered quantity; lines without a previous price
   are left out. Its percentage is of the previous prices × quantities.
-- Lead time: order date → UTC day of each receipt, in days, averaged over the receipt lines."""
+- Lead time: order date → UTC day of each receipt, in days, averaged over the receipt lines.
+- Returns: the quantity shipped back to the supplier on purchase returns against those lines
+  (QC-rejected goods and accepted goods found wanting later), and its share of the quantity
+  received on them."""
 
 from __future__ import annotations
 
@@ -30,7 +33,13 @@ from server.auth import Principal, Role
 from server.catalog.models import Supplier
 from server.errors import InvalidInput, NotFound
 from server.finance.reports import CENT, exact, money, percent, quantity
-from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from server.purchasing.models import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseReturn,
+    PurchaseReturnLine,
+)
+from server.purchasing.return_states import ReturnState
 from server.purchasing.states import PoState
 from server.receiving.models import Inspection, InspectionResult, Receipt, ReceiptLine
 
@@ -53,6 +62,8 @@ class ScorecardRow:
     price_variance: Decimal
     price_variance_pct: Decimal | None
     average_lead_time_days: Decimal | None
+    returned_quantity: Decimal
+    return_rate_pct: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +106,13 @@ async def supplier_scorecard(
     delivery = await _delivery(session, scope)
     quality = await _quality(session, scope)
     prices = await _prices(session, sent, date_from, date_to)
+    returns = await _returns(session, scope)
     suppliers = await session.execute(
         select(Supplier.id, Supplier.code, Supplier.name)
         .where(Supplier.id.in_(list(delivery))).order_by(Supplier.code))
     rows = [_row(code, name, delivery[supplier_id], quality.get(supplier_id),
-                 prices.get(supplier_id)) for supplier_id, code, name in suppliers]
+                 prices.get(supplier_id), returns.get(supplier_id))
+            for supplier_id, code, name in suppliers]
     return SupplierScorecard(date_from, date_to, rows)
 
 
@@ -156,6 +169,24 @@ async def _quality(session: AsyncSession, scope: list[Any]) -> dict[int, tuple[A
     return {supplier_id: tuple(figures) for supplier_id, *figures in result}
 
 
+async def _returns(session: AsyncSession, scope: list[Any]) -> dict[int, tuple[Any, ...]]:
+    """Supplier id → (quantity received, quantity shipped back on purchase returns)."""
+    received = dict((await session.execute(
+        select(PurchaseOrder.supplier_id, func.sum(PurchaseOrderLine.received_quantity))
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(*scope).group_by(PurchaseOrder.supplier_id))).all())
+    returned = dict((await session.execute(
+        select(PurchaseOrder.supplier_id, func.sum(PurchaseReturnLine.quantity))
+        .select_from(PurchaseReturnLine)
+        .join(PurchaseReturn, PurchaseReturn.id == PurchaseReturnLine.return_id)
+        .join(PurchaseOrderLine, PurchaseOrderLine.id == PurchaseReturnLine.order_line_id)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(*scope, PurchaseReturn.state == ReturnState.SHIPPED.value)
+        .group_by(PurchaseOrder.supplier_id))).all())
+    return {supplier_id: (quantity_received, returned.get(supplier_id, 0))
+            for supplier_id, quantity_received in received.items()}
+
+
 async def _prices(session: AsyncSession, sent: list[Any], date_from: date, date_to: date
                   ) -> dict[int, tuple[Any, ...]]:
     """Supplier id → (Σ first prices, Σ last prices, Σ (price − previous) × quantity,
@@ -201,10 +232,11 @@ async def _prices(session: AsyncSession, sent: list[Any], date_from: date, date_
 
 
 def _row(code: str, name: str, delivery: tuple[Any, ...], quality: tuple[Any, ...] | None,
-         prices: tuple[Any, ...] | None) -> ScorecardRow:
+         prices: tuple[Any, ...] | None, returns: tuple[Any, ...] | None) -> ScorecardRow:
     lines, confirmed, otif_confirmed, requested, otif_requested, received, lead_days = delivery
     inspected, rejected, conceded = (exact(value) for value in quality or (0, 0, 0))
     first, last, variance, previous, compared = prices or (0, 0, 0, 0, 0)
+    received_quantity, returned = (exact(value) for value in returns or (0, 0))
     variance_cents = money(variance)
     return ScorecardRow(
         supplier_code=code, supplier_name=name, lines=lines, lines_received=int(received or 0),
@@ -217,4 +249,6 @@ def _row(code: str, name: str, delivery: tuple[Any, ...], quality: tuple[Any, ..
         price_variance=variance_cents,
         price_variance_pct=percent(exact(variance), exact(previous)) if compared else None,
         average_lead_time_days=(exact(lead_days) / received).quantize(CENT)
-        if received else None)
+        if received else None,
+        returned_quantity=quantity(returned),
+        return_rate_pct=percent(returned, received_quantity))

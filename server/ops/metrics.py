@@ -36,6 +36,12 @@ EVENTS_LAGGING = Gauge(
     "Events committed after this process's event reader's mark (newest event id minus the "
     "reader's position), read at scrape time.",
 )
+WEBHOOK_FAILURES = Counter(
+    "caixiao_webhook_delivery_failures_total",
+    "Webhook and chat-robot delivery attempts that failed (error, timeout or refusal), by "
+    "endpoint kind.",
+    ("kind",),
+)
 
 
 def operation_label(name: str | None) -> str:

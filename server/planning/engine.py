@@ -24,17 +24,27 @@ from server.db import Database, utcnow
 from server.errors import NotFound
 from server.planning.baseline import Baseline, baselines
 from server.planning.forecast import LeadTime
-from server.planning.inputs import Window, all_pairs, load_facts, load_policy
+from server.planning.inputs import (
+    Window,
+    all_pairs,
+    load_facts,
+    load_policy,
+    stocked_siblings,
+)
 from server.planning.plan import (
+    NettedPair,
     PairFacts,
     PlannedSuggestion,
     Policy,
     first_candidate,
-    plan_pair,
+    net_pair,
+    suggestion_of,
 )
 from server.planning.rule_store import rules_for_engine
 from server.planning.rules import Rule
 from server.planning.suggestion_store import record_changes, store_plans
+from server.planning.transfer_cover import SuggestedTransfer
+from server.planning.transfer_plan import plan_transfers
 
 PLANNERS = (Role.PURCHASER, Role.PURCHASE_MANAGER, Role.ADMIN)
 # The longest horizon read for forecasts: lead times beyond half a year are cut to it.
@@ -57,7 +67,34 @@ class PlanSummary:
 def plan_facts(
     facts: Sequence[PairFacts], rules: Sequence[Rule], policy: Policy, today: date,
 ) -> dict[Pair, PlannedSuggestion | None]:
-    """Plan every pair of ``facts`` (pure: what ``plan_all`` and the live recompute share)."""
+    """Plan every pair of ``facts`` (pure: what ``plan_all`` and the live recompute share).
+    With ``policy.prefer_transfers``, what other warehouses in ``facts`` can spare covers a
+    shortage first (``server.planning.transfer_plan``)."""
+    netted, baseline_of = _net_all(facts, rules, policy, today)
+    notes: dict[Pair, list[str]] = {}
+    if policy.prefer_transfers:
+        covered = plan_transfers(facts, netted, baseline_of, rules, policy, today)
+        netted, notes = covered.netted, covered.notes
+    plans: dict[Pair, PlannedSuggestion | None] = {}
+    for fact in facts:
+        pair = (fact.product_id, fact.warehouse_id)
+        found = netted[pair]
+        plans[pair] = None if found is None else suggestion_of(
+            fact, baseline_of.get(pair), policy, found, notes.get(pair, ()))
+    return plans
+
+
+def transfers_for(
+    facts: Sequence[PairFacts], rules: Sequence[Rule], policy: Policy, today: date,
+) -> dict[int, tuple[SuggestedTransfer, ...]]:
+    """Per product, the transfers that would cover its shortages among the pairs of ``facts``."""
+    netted, baseline_of = _net_all(facts, rules, policy, today)
+    return plan_transfers(facts, netted, baseline_of, rules, policy, today).transfers
+
+
+def _net_all(
+    facts: Sequence[PairFacts], rules: Sequence[Rule], policy: Policy, today: date,
+) -> tuple[dict[Pair, NettedPair | None], dict[Pair, Baseline]]:
     with_history = [f for f in facts if f.history]
     # As many weeks as any horizon may need, rules lengthening lead times included.
     fitted = baselines(
@@ -65,11 +102,9 @@ def plan_facts(
         [_lead_time(f, policy) for f in with_history], policy.service_level)
     baseline_of: dict[Pair, Baseline] = {
         (f.product_id, f.warehouse_id): b for f, b in zip(with_history, fitted, strict=True)}
-    plans: dict[Pair, PlannedSuggestion | None] = {}
-    for fact in facts:
-        pair = (fact.product_id, fact.warehouse_id)
-        plans[pair] = plan_pair(fact, baseline_of.get(pair), rules, policy, today)
-    return plans
+    netted = {(f.product_id, f.warehouse_id): net_pair(
+        f, baseline_of.get((f.product_id, f.warehouse_id)), rules, policy, today) for f in facts}
+    return netted, baseline_of
 
 
 async def recompute_pairs(session: AsyncSession, pairs: Collection[Pair]) -> None:
@@ -78,6 +113,9 @@ async def recompute_pairs(session: AsyncSession, pairs: Collection[Pair]) -> Non
         return
     policy = await load_policy(session)
     window = Window.of(utcnow().date(), policy, MAX_FORECAST_WEEKS)
+    if policy.prefer_transfers:
+        # A change at one warehouse moves what it can spare to, or needs from, the others.
+        pairs = set(pairs) | await stocked_siblings(session, {p for p, _ in pairs})
     changed, _, _ = await _plan_pairs(session, sorted(pairs), policy, window)
     await record_changes(session, changed, full=False)
 

@@ -61,7 +61,8 @@ async def load_policy(session: AsyncSession) -> Policy:
     row = await session.get(PlanningPolicy, 1)
     if row is None:
         return Policy()
-    return Policy(row.review_period_days, float(row.service_level), row.history_weeks)
+    return Policy(row.review_period_days, float(row.service_level), row.history_weeks,
+                  row.prefer_transfers)
 
 
 async def all_pairs(session: AsyncSession, window: Window,
@@ -86,6 +87,18 @@ async def all_pairs(session: AsyncSession, window: Window,
         select(Warehouse.id).where(Warehouse.active)))
     return {(p, w) for p, w in pairs if p in active_products and w in active_warehouses
             and (warehouse_id is None or w == warehouse_id)}
+
+
+async def stocked_siblings(session: AsyncSession, product_ids: Collection[int]) -> set[Pair]:
+    """The pairs of these products in every warehouse holding some of them available: where a
+    transfer could come from."""
+    rows = await session.execute(
+        select(StockPosition.product_id, StockPosition.warehouse_id).distinct()
+        .join(Warehouse, Warehouse.id == StockPosition.warehouse_id)
+        .where(StockPosition.product_id.in_(list(product_ids)),
+               StockPosition.bucket == Bucket.AVAILABLE.value, StockPosition.quantity > 0,
+               Warehouse.active))
+    return {(product_id, warehouse_id) for product_id, warehouse_id in rows}
 
 
 async def load_facts(

@@ -8,7 +8,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, IdMixin, IdType, Money, TimestampMixin, utcnow
@@ -50,7 +60,8 @@ class Forecast(Base):
 class PlanningPolicy(Base):
     """How planning runs (one row, id 1; absent means the defaults): the review period added to
     the lead time for the coverage horizon, the cycle service level safety stock is sized for,
-    and how many weeks of sales history the baseline forecast reads."""
+    how many weeks of sales history the baseline forecast reads, and whether shortages are
+    covered by transfers between warehouses before purchases."""
 
     __tablename__ = "planning_policy"
     __table_args__ = (
@@ -63,6 +74,8 @@ class PlanningPolicy(Base):
     review_period_days: Mapped[int] = mapped_column(Integer, default=7)
     service_level: Mapped[Decimal] = mapped_column(default=Decimal("0.95"))
     history_weeks: Mapped[int] = mapped_column(Integer, default=104)
+    # Cover a shortage by a transfer from a warehouse with surplus before suggesting a PO.
+    prefer_transfers: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -33,6 +33,7 @@ from server.planning.metrics import ProductFacts, product_metrics
 from server.planning.netting import (
     QUANTITY_PLACES,
     NettingInput,
+    NettingResult,
     SupplierTerms,
     Supply,
     net_requirement,
@@ -74,6 +75,8 @@ class Policy:
     review_period_days: int = 7
     service_level: float = 0.95
     history_weeks: int = 104
+    # Cover a shortage by a transfer from a warehouse with surplus before suggesting a PO.
+    prefer_transfers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +103,24 @@ def first_candidate(options: Sequence[SupplierOption]) -> SupplierOption:
     return min(options, key=lambda o: (not o.terms.preferred, o.terms.unit_price, o.terms.code))
 
 
-def plan_pair(
+@dataclass(frozen=True, slots=True)
+class NettedPair:
+    """One pair's netting with what the suggestion explains it by."""
+
+    result: NettingResult
+    outcome: RuleOutcome
+    forecast: dict[date, Decimal]
+    sources: dict[date, str]
+    statistical: Decimal
+    active: tuple[SupplierOption, ...]
+
+
+def net_pair(
     facts: PairFacts, baseline: Baseline | None, rules: Sequence[Rule], policy: Policy,
     today: date,
-) -> PlannedSuggestion | None:
-    """The suggestion for one pair, or None when nothing is to be ordered (or nobody sells it)."""
+) -> NettedPair | None:
+    """Rules, forecast and netting of one pair; None when it has no active supplier (or its
+    input cannot be netted)."""
     active = tuple(option for option in facts.suppliers if option.terms.active)
     if not active:
         return None
@@ -134,11 +150,30 @@ def plan_pair(
         ))
     except DomainError:
         return None
+    return NettedPair(result, outcome, forecast, sources, statistical, active)
+
+
+def plan_pair(
+    facts: PairFacts, baseline: Baseline | None, rules: Sequence[Rule], policy: Policy,
+    today: date,
+) -> PlannedSuggestion | None:
+    """The suggestion for one pair, or None when nothing is to be ordered (or nobody sells it)."""
+    netted = net_pair(facts, baseline, rules, policy, today)
+    return suggestion_of(facts, baseline, policy, netted) if netted else None
+
+
+def suggestion_of(
+    facts: PairFacts, baseline: Baseline | None, policy: Policy, netted: NettedPair,
+    extra_notes: Sequence[str] = (),
+) -> PlannedSuggestion | None:
+    """The purchase suggestion a netting makes, or None when it orders nothing."""
+    result, outcome = netted.result, netted.outcome
     if result.quantity <= 0 or result.order_date is None:
         return None
-    chosen = next(o for o in active if o.terms.code == result.supplier_code)
+    chosen = next(o for o in netted.active if o.terms.code == result.supplier_code)
     notes = [baseline.note() if baseline else "no sales history: no statistical baseline",
-             _safety_note(facts.product_safety_stock, statistical, policy)]
+             _safety_note(facts.product_safety_stock, netted.statistical, policy),
+             *extra_notes]
     return PlannedSuggestion(
         quantity=result.quantity, supplier_id=chosen.supplier_id, unit_price=result.unit_price,
         currency=chosen.currency, order_date=result.order_date, need_date=result.need_date,
@@ -151,7 +186,8 @@ def plan_pair(
             "ruleFailures": [{"rule": f.rule, "message": f.message} for f in outcome.failures],
             "notes": notes,
             "forecastWeeks": [{"week": week_label(week), "quantity": _shown(quantity),
-                               "source": sources[week]} for week, quantity in forecast.items()],
+                               "source": netted.sources[week]}
+                              for week, quantity in netted.forecast.items()],
         },
     )
 

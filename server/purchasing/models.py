@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import Base, IdMixin, IdType, Money, TimestampMixin, utcnow
+from server.purchasing.return_states import ReturnState
 from server.purchasing.states import PoState
 
 ZERO = Decimal(0)
@@ -116,3 +117,68 @@ class ShipmentNoticeLine(IdMixin, Base):
     expiry: Mapped[date | None]
     sscc: Mapped[str | None] = mapped_column(String(18), index=True)
     received_quantity: Mapped[Decimal] = mapped_column(default=ZERO)
+
+
+class PurchaseReturn(IdMixin, TimestampMixin, Base):
+    """Goods going back to a supplier (采购退货): held at creation, shipped once approved, and
+    credited to the supplier by a debit note when they leave."""
+
+    __tablename__ = "purchase_return"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN (" + ", ".join(f"'{s.value}'" for s in ReturnState) + ")",
+            name="known_state",
+        ),
+    )
+
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    supplier_id: Mapped[int] = mapped_column(IdType, ForeignKey("supplier.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(IdType, ForeignKey("warehouse.id"), index=True)
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    # Σ quantity × PO unit price: what the supplier is to credit.
+    total_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(IdType, ForeignKey("app_user.id"))
+    approved_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+    closed_comment: Mapped[str | None] = mapped_column(Text)
+    lines: Mapped[list[PurchaseReturnLine]] = relationship(
+        order_by="PurchaseReturnLine.line_no", lazy="raise", cascade="all, delete-orphan",
+    )
+
+
+class PurchaseReturnLine(IdMixin, Base):
+    """A quantity of one PO line's goods, held in one bin and lot, going back. An input line
+    spanning several PO lines or bins becomes several of these (``request_index`` keeps which
+    input line it came from)."""
+
+    __tablename__ = "purchase_return_line"
+    __table_args__ = (
+        UniqueConstraint("return_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("from_bucket IN ('available', 'rejected')", name="known_from_bucket"),
+    )
+
+    return_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("purchase_return.id", ondelete="CASCADE"), index=True
+    )
+    line_no: Mapped[int] = mapped_column(Integer)
+    request_index: Mapped[int] = mapped_column(Integer)
+    order_line_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("purchase_order_line.id"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(IdType, ForeignKey("product.id"), index=True)
+    location_id: Mapped[int] = mapped_column(IdType, ForeignKey("location.id"))
+    lot: Mapped[str] = mapped_column(String(64), default="")
+    # Where the goods were taken from; while held they wait in the rejected bucket either way.
+    from_bucket: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[Decimal]
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text)
+    # What the stock left at (moving average at shipment), set when shipped.
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money)
+
+    @property
+    def amount(self) -> Decimal:
+        return self.quantity * self.unit_price

@@ -1,9 +1,11 @@
 """What a scan is: a product (and how many units one scan counts), a bin, a purchase order, a
-shipment notice, or a pallet announced on one. Reading the label is pda_client.gs1's job, so the
+shipment notice, a pallet announced on one, or a document of a downstream area that registered
+its numbers (a sales return). Reading the label is pda_client.gs1's job, so the
 handheld and the server read it the same way; this module matches the read against our rows."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -28,6 +30,8 @@ class BarcodeKind(StrEnum):
     PURCHASE_ORDER = "PURCHASE_ORDER"
     SHIPMENT_NOTICE = "SHIPMENT_NOTICE"
     PALLET = "PALLET"
+    SALES_RETURN = "SALES_RETURN"
+    TRANSFER = "TRANSFER"
 
 
 class UnknownBarcode(DomainError):
@@ -50,6 +54,22 @@ class Resolution:
     location: Location | None = None
     purchase_order: PurchaseOrder | None = None
     shipment_notice: ShipmentNotice | None = None
+    # The number of a downstream document a registered finder recognised.
+    document_number: str | None = None
+
+
+# Areas downstream of receiving (sales returns, transfers) tell which texts are their document
+# numbers without receiving importing them: a finder answers the kind of document a text names,
+# or None.
+DocumentFinder = Callable[[AsyncSession, str], Awaitable[BarcodeKind | None]]
+_document_finders: list[DocumentFinder] = []
+
+
+def register_document_finder(finder: DocumentFinder) -> DocumentFinder:
+    """Register ``finder`` (once; usable as a decorator); plain-text scans are tried on it."""
+    if finder not in _document_finders:
+        _document_finders.append(finder)
+    return finder
 
 
 async def resolve_barcode(db: Database, principal: Principal, code: str) -> Resolution:
@@ -114,6 +134,9 @@ async def _match_text(session: AsyncSession, read: Gs1Read, text: str) -> Resolu
         order = await _order_of_id(session, notice.order_id)
         return Resolution(read, BarcodeKind.SHIPMENT_NOTICE, purchase_order=order,
                           shipment_notice=notice)
+    for finder in list(_document_finders):
+        if kind := await finder(session, text):
+            return Resolution(read, kind, document_number=text)
     location = await session.scalar(select(Location).where(Location.code == text))
     if location is not None:
         return Resolution(read, BarcodeKind.LOCATION, location=location)

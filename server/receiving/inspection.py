@@ -89,6 +89,9 @@ async def _decide(
     if task.status == TaskStatus.DONE.value:
         raise DomainError(f"task {task.id} is done: all {plain(task.quantity)} have been inspected",
                           field="taskId", code="TASK_DONE")
+    if task.receipt_line_id is None:
+        raise InvalidInput(f"task {task.id} inspects returned goods of {task.document_number}: "
+                           "decide it with inspectSalesReturn", field="taskId")
     raise_problems(over_inspection_problem(request.decision, task.quantity - task.done_quantity))
     accepted, rejected = request.accepted_quantity, request.rejected_quantity
     reject_location = (await _reject_location(session, task, request.reject_location_code)

@@ -40,13 +40,13 @@ TASK_CREATED = "TASK_CREATED"
 TASK_UPDATED = "TASK_UPDATED"
 TASK_DONE = "TASK_DONE"
 TASK_KINDS = frozenset({TASK_CREATED, TASK_UPDATED, TASK_DONE})
-RECEIPT_DOCUMENT = "GR"
-PICK_LIST_DOCUMENT = "PK"
 
 
 def document_type_of(task: WarehouseTask) -> str:
-    """The kind of document a task serves: a pick list for picks, else a goods receipt."""
-    return PICK_LIST_DOCUMENT if task.kind == TaskKind.PICK.value else RECEIPT_DOCUMENT
+    """The kind of document a task serves, from its number's prefix: a goods receipt (GR), a
+    pick list (PK), a transfer (TR, whose picks and receipts both land on the to-do list), a
+    return receipt (RR)."""
+    return task.document_number.split("-", 1)[0]
 
 
 async def task_event(session: AsyncSession, task: WarehouseTask, kind: str, sku: str) -> None:

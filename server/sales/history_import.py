@@ -5,8 +5,9 @@ The file is UTF-8 (a byte order mark is allowed) with a header row naming the co
 ``region`` (optional: the column may be left out or a value empty) and ``quantity`` (>= 0, at
 most 4 decimals), in any order. Every bad row is reported with its row number as a spreadsheet
 shows it (the header is row 1), the column and the reason; nothing is written unless every row is
-good. A row replaces the ``imported`` quantity of its product × warehouse × week × region, so a
-corrected file can be imported again; what shipments recorded is kept apart and left alone.
+good (``FileRejected``). A row replaces the ``imported`` quantity of its product × warehouse ×
+week × region, so a corrected file can be imported again; what shipments recorded is kept
+apart and left alone.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from server.auth import Principal, Role
 from server.catalog.models import Product, Warehouse
 from server.changes import mark_changed
 from server.db import Database, upsert_insert
-from server.errors import InvalidInput, Problem
+from server.imports.report import HEADER_ROW, FileRejected, RowError
 from server.sales.history import HISTORY_KEY
 from server.sales.models import HistorySource, SalesHistory
 from server.weeks import monday_of, week_label, week_start
@@ -43,18 +44,7 @@ _CODES_PER_QUERY = 5_000
 _STEP = Decimal("0.0001")
 _LIMIT = Decimal(10) ** 14  # the column is NUMERIC(18, 4)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-HEADER_ROW = 1
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One thing wrong with the file: its row (the header is row 1), column and why."""
-
-    row: int
-    column: str
-    reason: str
-    code: str = "INVALID_INPUT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +81,6 @@ class ImportSummary:
     warehouses: int
     first_week: str
     last_week: str
-
-
-class HistoryFileRejected(InvalidInput):
-    """The file has bad rows, listed in ``errors``; nothing was imported."""
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        super().__init__(f"{len(errors)} problems in the file: nothing imported", field="file")
-        self.errors = list(errors)
-        self.problems = [Problem(error.code, f"row {error.row}, {error.column}: {error.reason}",
-                                 f"rows[{error.row}].{error.column}") for error in errors]
 
 
 def parse_week(text: str) -> date:
@@ -204,7 +184,7 @@ async def import_sales_history(
     db: Database, principal: Principal, data: bytes,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import the file's rows in one transaction, or none of them: HistoryFileRejected lists
+    """Import the file's rows in one transaction, or none of them: FileRejected lists
     every bad row. ``on_progress`` hears how many more rows were written, chunk by chunk."""
     principal.require(*IMPORTERS)
     parsed = parse_file(data)
@@ -216,7 +196,7 @@ async def import_sales_history(
         errors = parsed.errors + reference_errors(parsed.references, set(products),
                                                   set(warehouses))
         if errors:
-            raise HistoryFileRejected(sorted(errors, key=lambda error: error.row))
+            raise FileRejected(errors)
         values = [{"product_id": products[row.sku], "warehouse_id": warehouses[row.warehouse_code],
                    "week_start": row.week_start, "region": row.region,
                    "source": HistorySource.IMPORTED.value, "quantity": row.quantity}

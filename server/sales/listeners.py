@@ -1,6 +1,6 @@
-"""Listeners told, in the shipment's transaction, that goods left on some shipments: how
-downstream areas (finance's customer invoices) react to a shipment without sales importing
-them."""
+"""Listeners told, in the shipment's transaction, that goods left on some shipments, and in the
+return receipt's, that goods came back: how downstream areas (finance's customer invoices and
+credit notes) react without sales importing them."""
 
 from __future__ import annotations
 
@@ -25,3 +25,22 @@ async def shipped(session: AsyncSession, shipment_ids: Sequence[int]) -> None:
     """Tell every listener, in registration order; an error rolls the shipment back."""
     for listener in list(_listeners):
         await listener(session, shipment_ids)
+
+
+ReturnReceivedListener = Callable[[AsyncSession, Sequence[int]], Awaitable[None]]
+
+_return_listeners: list[ReturnReceivedListener] = []
+
+
+def on_return_received(listener: ReturnReceivedListener) -> ReturnReceivedListener:
+    """Register ``listener`` (once; usable as a decorator). It runs at the end of every sales
+    return receipt with the ids of the return receipts just written."""
+    if listener not in _return_listeners:
+        _return_listeners.append(listener)
+    return listener
+
+
+async def return_received(session: AsyncSession, receipt_ids: Sequence[int]) -> None:
+    """Tell every listener, in registration order; an error rolls the receipt back."""
+    for listener in list(_return_listeners):
+        await listener(session, receipt_ids)

@@ -228,3 +228,23 @@ class SalesHistory(Base):
     region: Mapped[str] = mapped_column(String(100), primary_key=True, default="")
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     quantity: Mapped[Decimal]
+
+
+class SalesTeam(IdMixin, TimestampMixin, Base):
+    """A group of salespeople reported on together (salesPerformance by team)."""
+
+    __tablename__ = "sales_team"
+
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class SalesTeamMember(Base):
+    """A salesperson's one team: moving to another team replaces the row."""
+
+    __tablename__ = "sales_team_member"
+
+    user_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("sales_team.id", ondelete="CASCADE"), index=True)

@@ -185,7 +185,8 @@ async def confirm_pick(db: Database, principal: Principal, request: PickRequest)
         target = await _target(session, line)
         remaining = line.quantity - line.picked_quantity - line.short_quantity
         raise_problems(
-            *scan_problems(target, await _scan(session, request), picking=request.quantity > 0),
+            *scan_problems(target, await read_scan(session, request),
+                           picking=request.quantity > 0),
             over_pick_problem(remaining, request.quantity, request.short_quantity))
         await lock_stock(session, [(line.product_id, pick_list.warehouse_id)])
         order, order_line = await _locked_order_line(session, line.order_line_id)
@@ -215,7 +216,7 @@ async def _target(session: AsyncSession, line: PickListLine) -> PickTarget:
     return PickTarget(line.location_id, bin_code, line.product_id, sku, line.lot)
 
 
-async def _scan(session: AsyncSession, request: PickRequest) -> PickScan:
+async def read_scan(session: AsyncSession, request: PickRequest) -> PickScan:
     """What the scans name; a scan that names nothing is simply not the expected bin or product
     (WRONG_BIN / WRONG_PRODUCT say what to scan instead)."""
     location_id = None

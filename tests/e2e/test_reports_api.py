@@ -73,10 +73,11 @@ async def test_csv_and_excel_exports(api: Api, tokens: dict[str, str]) -> None:
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
         ["key", "label", "revenue", "cogs", "margin", "marginPct", "expectedCogs",
-         "expectedMargin", "expectedMarginPct"],
+         "expectedMargin", "expectedMarginPct", "returnedRevenue", "restockedCogs", "scrapLoss"],
         ["P1", "Product P1", "1200.00", "460.00", "740.00", "61.67", "460.00", "740.00",
-         "61.67"],
-        ["", "Total", "1200.00", "460.00", "740.00", "61.67", "460.00", "740.00", "61.67"]]
+         "61.67", "0.00", "0.00", "0.00"],
+        ["", "Total", "1200.00", "460.00", "740.00", "61.67", "460.00", "740.00", "61.67",
+         "0.00", "0.00", "0.00"]]
 
     response = await get(api, f"/reports/margin.xlsx?{query}", tokens["finance"])
     assert (response.status_code, response.headers["content-type"]) == (200, XLSX)

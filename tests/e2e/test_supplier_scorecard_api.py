@@ -49,6 +49,7 @@ async def test_the_scorecard_csv(api: Api, tokens: dict[str, str]) -> None:
     assert rows == [
         ["supplierCode", "supplierName", "lines", "linesReceived", "otifConfirmedPct",
          "otifRequestedPct", "inspectedQuantity", "rejectRatePct", "concessionRatePct",
-         "priceTrendPct", "priceVariance", "priceVariancePct", "averageLeadTimeDays"],
+         "priceTrendPct", "priceVariance", "priceVariancePct", "averageLeadTimeDays",
+         "returnedQuantity", "returnRatePct"],
         ["S1", "Supplier S1", "3", "4", "66.67", "50.00", "4.0000", "25.00", "25.00", "2.86",
-         "140.00", "7.14", "10.00"]]
+         "140.00", "7.14", "10.00", "0.0000", "0.00"]]

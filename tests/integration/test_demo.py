@@ -26,6 +26,7 @@ from server.demo_data import USERS
 from server.demo_documents import load_demo_documents
 from server.errors import InvalidInput, InvalidState
 from server.receiving.documents import receiving_document
+from server.sales.models import SalesTeam, SalesTeamMember
 from tests.conftest import UserFactory
 
 COUNTED = (Warehouse, Location, Supplier, User, Customer, Product, ProductBarcode, SupplierItem)
@@ -66,6 +67,11 @@ async def test_default_demo_has_the_promised_shape(db: Database) -> None:
         assert await session.scalar(
             select(func.count()).select_from(Customer).where(Customer.salesperson_id.is_(None))
         ) == 0
+        members = (await session.execute(
+            select(SalesTeam.code, User.username).join(
+                SalesTeamMember, SalesTeamMember.team_id == SalesTeam.id)
+            .join(User, User.id == SalesTeamMember.user_id).order_by(SalesTeam.code))).all()
+        assert [tuple(row) for row in members] == [("EAST", "sales1"), ("SOUTH", "sales2")]
 
 
 async def test_barcodes_are_valid_gs1_and_cases_hold_twelve(db: Database) -> None:

@@ -32,7 +32,8 @@ from server.finance.fulfilment import (
     fulfilment_report,
 )
 from server.finance.models import CustomerInvoice
-from server.finance.receivables import AllocationDraft, PaymentDraft, record_payment
+from server.finance.payments import record_payment
+from server.finance.receivables import AllocationDraft, PaymentDraft
 from server.sales import orders
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShortagePolicy
 from server.sales.rules import SalesLineDraft, SalesOrderDraft

@@ -17,12 +17,8 @@ from server.db import Database
 from server.errors import DomainError
 from server.finance.ageing import AgeingGroup, AgeingRow, receivables_ageing
 from server.finance.models import CustomerInvoice, FinancePolicy, Payment, PaymentAllocation
-from server.finance.receivables import (
-    AllocationDraft,
-    PaymentDraft,
-    customer_invoice,
-    record_payment,
-)
+from server.finance.payments import record_payment
+from server.finance.receivables import AllocationDraft, PaymentDraft, customer_invoice
 from server.sales import orders
 from server.sales.models import PickList, Shipment
 from server.sales.pick_rules import PickRequest

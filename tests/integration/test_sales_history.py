@@ -12,13 +12,9 @@ from sqlalchemy import select
 from server.catalog.models import Product, Warehouse
 from server.db import Database, utcnow
 from server.errors import Forbidden
+from server.imports.report import FileRejected
 from server.sales import orders
-from server.sales.history_import import (
-    ROWS_PER_BATCH,
-    HistoryFileRejected,
-    ImportSummary,
-    import_sales_history,
-)
+from server.sales.history_import import ROWS_PER_BATCH, ImportSummary, import_sales_history
 from server.sales.models import SalesHistory, ShortagePolicy
 from server.sales.rules import SalesLineDraft, SalesOrderDraft
 from server.sales.shipping import confirm_shipment
@@ -114,7 +110,7 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(
 ) -> None:
     await import_sales_history(db, world["manager"], csv_file("2025-W01,P1,WH1,East,1"))
     before = await history(db)
-    with pytest.raises(HistoryFileRejected) as rejected:
+    with pytest.raises(FileRejected) as rejected:
         await import_sales_history(db, world["manager"], csv_file(
             "2025-W01,P1,WH1,East,50",       # row 2: good, would replace 1
             "2025-W02,NOPE,WH1,East,1",      # row 3: unknown sku

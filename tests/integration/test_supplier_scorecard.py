@@ -116,7 +116,8 @@ EXPECTED = ScorecardRow(
     otif_confirmed_pct=D("66.67"), otif_requested_pct=D("50.00"),
     inspected_quantity=D("4.0000"), reject_rate_pct=D("25.00"), concession_rate_pct=D("25.00"),
     price_trend_pct=D("2.86"), price_variance=D("140.00"), price_variance_pct=D("7.14"),
-    average_lead_time_days=D("10.00"))
+    average_lead_time_days=D("10.00"), returned_quantity=D("0.0000"),
+    return_rate_pct=D("0.00"))
 
 
 async def test_scorecard_to_the_cent(db: Database, world: World) -> None:

@@ -122,3 +122,13 @@ def test_raise_problems_raises_all_with_the_first_problems_class() -> None:
         rules.raise_problems(Problem("NOT_FOUND", "no such", "sku"))
     with pytest.raises(InvalidInput):
         rules.raise_problems(invalid, duplicate)
+
+
+def test_a_thirteen_digit_barcode_must_carry_its_ean13_check_digit() -> None:
+    draft = ProductDraft(sku="P1", name="Drill", barcodes=(
+        BarcodeDraft("6923450657713"), BarcodeDraft("6923450657714", Decimal(6)),
+        BarcodeDraft("16923450657711", Decimal(12))))
+    problems = rules.product_draft_problems(draft)
+    assert [(problem.field, problem.message) for problem in problems] == [
+        ("barcodes[1].barcode", "barcode 6923450657714 has a wrong EAN-13 check digit "
+                                "(expected 3 at the end)")]

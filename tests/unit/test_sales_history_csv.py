@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from server.imports.report import RowError
 from server.sales.history_import import (
     HistoryRow,
     ImportSummary,
     ParsedFile,
     Reference,
-    RowError,
     parse_file,
     parse_quantity,
     parse_week,

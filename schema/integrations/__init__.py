@@ -1,0 +1,1 @@
+"""Integrations as the API shows them: webhooks and chat robots (admins only)."""

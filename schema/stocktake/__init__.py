@@ -1,0 +1,1 @@
+"""The stocktake contract: start, count, recount, post, and the live count and status feeds."""
