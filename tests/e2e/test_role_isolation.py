@@ -7,6 +7,7 @@ the first test, so nobody forgets to decide who may call it."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -112,7 +113,45 @@ MUTATION_RULES: dict[str, Rule] = {
                                        "unitPrice": "40"}]),
     "approveSupplierInvoice": rule("finance_director", id="1"),
     "setFinancePolicy": rule("finance_director", priceTolerancePct="2"),
+    "applyPayment": rule("finance_director", paymentNumber="PAY-1", allocations=[
+        {"invoiceNumber": "INV-1", "amount": "1"}]),
+    "createPurchaseReturn": rule(*PURCHASING, supplierCode="S2", warehouseCode="WH1", lines=[
+        {"sku": "P3", "quantity": "1", "fromBucket": "AVAILABLE", "reason": "damaged"}]),
+    "cancelPurchaseReturn": rule(*PURCHASING, number="PR-1", reason="not needed"),
+    "shipPurchaseReturn": rule("warehouse", number="PR-1", idempotencyKey="{key}"),
+    "createSalesReturn": rule("sales", salesOrderNumber="{sales_order}", reason="broken",
+                              lines=[{"sku": "P1", "quantity": "1"}], idempotencyKey="{key}"),
+    "receiveSalesReturn": rule("warehouse", document="RMA-1", warehouseCode="WH1",
+                               lines=[{"sku": "P1", "quantity": "1"}], idempotencyKey="{key}"),
+    "inspectSalesReturn": rule("qc", taskId=1, idempotencyKey="{key}"),
+    "createSalesTeam": rule(code="T1", name="East team"),
+    "renameSalesTeam": rule(code="T1", name="East"),
+    "setSalesTeamMembers": rule(code="T1", usernames=["sales"]),
+    "startStocktake": rule("warehouse", warehouseCode="WH1", locationCodes=["WH1-A-01"]),
+    "recordCount": rule("warehouse", stocktakeNumber="ST-1", locationCode="WH1-A-01",
+                        quantity="1", deviceId="pda-1", idempotencyKey="{key}"),
+    "requestRecount": rule("warehouse", stocktakeNumber="ST-1", locationCodes=["WH1-A-01"]),
+    "cancelStocktake": rule("warehouse", number="ST-1", reason="wrong bins"),
+    "postStocktake": rule("warehouse", number="ST-1", idempotencyKey="{key}"),
+    "createTransfer": rule("warehouse", *PURCHASING, fromWarehouseCode="WH1",
+                           toWarehouseCode="WH1", lines=[{"sku": "P1", "quantity": "1"}],
+                           idempotencyKey="{key}"),
+    "confirmTransferPick": rule("warehouse", transferNumber="TR-1", lineNo=1,
+                                binBarcode="WH1-A-01", quantity="1", idempotencyKey="{key}"),
+    "shipTransfer": rule("warehouse", transferNumber="TR-1", idempotencyKey="{key}"),
+    "receiveTransfer": rule("warehouse", transferNumber="TR-1", warehouseCode="WH1",
+                            lines=[{"sku": "P1", "quantity": "1"}], idempotencyKey="{key}"),
+    "cancelTransfer": rule("warehouse", *PURCHASING, transferNumber="TR-1", reason="not needed",
+                           idempotencyKey="{key}"),
+    "setPlanningPolicy": rule("purchase_manager", reviewPeriodDays=7),
+    "registerWebhook": rule(url="http://127.0.0.1:9/hook", eventTypes=["PO_CREATED"]),
+    "updateWebhook": rule(id="1", description="renamed"),
+    "enableWebhook": rule(id="1"),
+    "deleteWebhook": rule(id="1"),
+    # Sent as a GraphQL multipart upload (see send): a one-line product CSV.
+    "importData": rule(*PURCHASING, kind="PRODUCTS", file=None),
 }
+UPLOADS = frozenset({"importData"})
 
 
 def request_of(name: str, documents: Documents) -> tuple[str, dict[str, Any]]:
@@ -136,6 +175,21 @@ def request_of(name: str, documents: Documents) -> tuple[str, dict[str, Any]]:
         return value
 
     return query, {"input": fill(MUTATION_RULES[name].input or {})}
+
+
+async def send(api: Api, name: str, documents: Documents, token: str | None) -> dict[str, Any]:
+    """The mutation as a client sends it: JSON, or the multipart upload spec for file inputs."""
+    query, variables = request_of(name, documents)
+    if name not in UPLOADS:
+        return await api(query, variables, token=token)
+    operations = {"query": query, "variables": variables}
+    response = await api.http.post("/graphql", data={
+        "operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]}),
+    }, files={"0": ("products.csv", b"sku,name\nP9,Product P9\n", "text/csv")},
+        headers={"Authorization": f"Bearer {token}"} if token else {})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def refusal_codes(body: dict[str, Any], name: str) -> list[str]:
@@ -163,8 +217,7 @@ async def test_every_role_is_refused_every_mutation_it_does_not_hold(
     tried = 0
     for name, mutation_rule in sorted(MUTATION_RULES.items()):
         for role in sorted(EVERYONE - mutation_rule.roles - {"admin"}):
-            query, variables = request_of(name, documents)
-            body = await api(query, variables, token=tokens[role])
+            body = await send(api, name, documents, tokens[role])
             expected = REFUSALS.get(role, "FORBIDDEN")
             assert refusal_codes(body, name) == [expected], (name, role, body)
             tried += 1
@@ -180,8 +233,7 @@ async def test_holders_of_a_role_are_not_refused_for_lack_of_it(
     documents, tokens = scene
     for name, mutation_rule in sorted(MUTATION_RULES.items()):
         for role in sorted(mutation_rule.roles | {"admin"}):
-            query, variables = request_of(name, documents)
-            body = await api(query, variables, token=tokens[role])
+            body = await send(api, name, documents, tokens[role])
             assert server_failures(body) == [], (name, role, body)
             codes = refusal_codes(body, name)
             assert "FORBIDDEN" not in codes or name == "decideApproval", (name, role, body)
@@ -275,8 +327,7 @@ async def test_a_supplier_sees_and_changes_nothing_of_another_supplier(
                    body.get("errors") or []), (field_name, body)
         assert leaks(body.get("data"), documents) == [], (field_name, arguments, body)
     for name in sorted(MUTATION_RULES):
-        query, variables = request_of(name, documents)
-        body = await api(query, variables, token=tokens["supplier"])
+        body = await send(api, name, documents, tokens["supplier"])
         assert server_failures(body) == [], (name, body)
         assert leaks(body.get("data"), documents) == [], (name, body)
         if name != "login":
