@@ -4,6 +4,7 @@ master data or opening stock. The templates are files: ``GET /imports/templates/
 from __future__ import annotations
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from schema.context import Info
@@ -60,6 +61,12 @@ class ImportMutation:
                                      "customers, locations or opening stock: every row, or none "
                                      "when any is bad (unless skipBadRows).")
     async def import_data(self, info: Info, input: ImportDataInput) -> ImportDataPayload:
+        # The Upload scalar takes any inline value too ("file": "x"): only a multipart file part
+        # can be read.
+        if not isinstance(input.file, UploadFile):
+            return _refused([UserError(
+                code="INVALID_INPUT", field="file",
+                message="send the file as a part of a multipart request, not as a value")], [])
         # Closed at once, whatever follows: the parsed upload is a temporary file that nothing
         # else closes.
         try:

@@ -53,6 +53,8 @@ SCALARS = {
                                   allow_nan=False).map(str)),
     "Date": mostly(st.dates().map(lambda d: d.isoformat())),
     "DateTime": mostly(st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat())),
+    # A file only comes as a multipart part; inline, any value is refused, and must be cleanly.
+    "Upload": st.sampled_from(["", "products.csv", "0"]).map(nodes.String),
     "JSON": st.lists(st.integers(), max_size=3).map(
         lambda values: nodes.Object([graphql.ObjectFieldNode(
             name=graphql.NameNode(value=f"k{i}"), value=nodes.Int(v))
