@@ -82,6 +82,14 @@ def test_a_transfer_conserves_its_value_up_to_the_average_rounding() -> None:
     check_transfers([*shipped, row("in_transit", "available", "3", "3.3333", "9.9999")])
 
 
+def test_a_fraction_of_a_unit_conserves_its_value_up_to_the_rounding_of_its_rows() -> None:
+    # 0.332 × 76.315 = 25.33658: the row's value is rounded by more than the per-unit share.
+    shipped = [row("picked", None, "0.332", "76.315", "25.3366"),
+               row(None, "in_transit", "0.332", "76.315", None)]
+    check_transfers(shipped)
+    check_transfers([*shipped, row("in_transit", "available", "0.332", "76.315", "25.3366")])
+
+
 def test_value_lost_on_the_road_breaks_the_check() -> None:
     shipped = [row("picked", None, "3", "3.3333", "10"), row(None, "in_transit", "3", "3.3333",
                                                                  None)]
