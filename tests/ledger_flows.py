@@ -7,7 +7,7 @@ sequence."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,9 +20,12 @@ from server.auth import Role
 from server.catalog.models import Location, Product, Warehouse
 from server.db import Base, Database
 from server.inventory.models import PHYSICAL_BUCKETS, Bucket
+from server.inventory.rules import AdjustmentRequest
+from server.inventory.service import adjust_stock
 from server.purchasing import orders
 from tests.conftest import wipe
 from tests.ledger_invariants import Tables
+from tests.receiving_setup import approved_order, receive
 from tests.transfer_setup import transfer_world
 from tests.world import World
 
@@ -32,6 +35,7 @@ WAREHOUSES = ("WH1", "WH2")
 STORAGE_BINS = {"WH1": ("WH1-A-01", "WH1-A-02"), "WH2": ("WH2-A-01", "WH2-A-02")}
 # P1 bought from S1 comes in under this lot, so a purchase return can name what was supplied.
 SUPPLIED_LOT = "PO"
+OPENING = Decimal(6)
 
 
 @dataclass
@@ -44,11 +48,22 @@ class FlowWorld:
 
 
 async def flow_world(db: Database) -> FlowWorld:
-    """tests/transfer_setup.py's WH1 and WH2 with C1, and purchase orders approved by any one
-    purchase manager."""
+    """tests/transfer_setup.py's WH1 and WH2 with C1, purchase orders approved by any one
+    purchase manager, and opening stock so that early steps have something to act on:
+    OPENING of P1 and P3 in every storage bin, and OPENING of P1 bought from S1 in lot
+    SUPPLIED_LOT lying at WH1-RCV."""
     users = await transfer_world(db)
     await approvals.set_policy(db, users.admin, orders.DOCUMENT_TYPE, [
         StepSpec("manager", Mode.ANY, None, (Role.PURCHASE_MANAGER,))])
+    for warehouse, bins in STORAGE_BINS.items():
+        for location in bins:
+            for sku, cost in (("P1", "20"), ("P3", "5")):
+                await adjust_stock(db, users["warehouse"], AdjustmentRequest(
+                    warehouse_code=warehouse, sku=sku, location_code=location,
+                    quantity=OPENING, reason="opening balance",
+                    idempotency_key=uuid.uuid4().hex, unit_cost=Decimal(cost)))
+    order = await approved_order(db, users, {"P1": int(OPENING)})
+    await receive(db, users, order.number, [("P1", int(OPENING), SUPPLIED_LOT)])
     async with db.reader() as session:
         products = {p.sku: p.id for p in await session.scalars(select(Product))}
         warehouses = {w.code: w.id for w in await session.scalars(select(Warehouse))}
@@ -83,6 +98,16 @@ class Travel:
 
 
 @dataclass
+class Goods:
+    """A quantity of one product tied to a document of one warehouse (returnable, due back,
+    waiting for inspection)."""
+
+    sku: str
+    quantity: Decimal
+    warehouse: str
+
+
+@dataclass
 class Count:
     """The running stocktake: its warehouse, bins, and what was counted per (bin, sku, lot)."""
 
@@ -97,11 +122,12 @@ class Documents:
     """What exists that a step can act on; ``owned`` is what the company should hold of each
     product (on hand in both warehouses plus in transit between them)."""
 
-    owned: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    returnable_sales: dict[str, dict[str, Decimal]] = field(default_factory=dict)
-    sales_returns_due: dict[str, dict[str, Decimal]] = field(default_factory=dict)
-    qc_tasks: dict[int, Decimal] = field(default_factory=dict)
-    supplied: Decimal = ZERO  # P1 of lot SUPPLIED_LOT received and not claimed by a return
+    owned: dict[str, Decimal]
+    supplied: Decimal  # P1 of lot SUPPLIED_LOT received and not claimed by a return
+    purchases: int = 0
+    returnable_sales: dict[str, Goods] = field(default_factory=dict)
+    sales_returns_due: dict[str, Goods] = field(default_factory=dict)
+    qc_tasks: dict[int, Goods] = field(default_factory=dict)
     held_returns: list[str] = field(default_factory=list)
     transfers: dict[str, Travel] = field(default_factory=dict)
     stocktake: Count | None = None
