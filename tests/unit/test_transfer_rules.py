@@ -17,6 +17,7 @@ from server.transfers.rules import (
     draft_problems,
     spread_over_lots,
     state_after_receipt,
+    travelling_costs,
 )
 from tests.ledger_invariants import check_transfers
 
@@ -97,3 +98,10 @@ def test_value_lost_on_the_road_breaks_the_check() -> None:
         check_transfers([*shipped, row("in_transit", "available", "3", "3", "9")])
     with pytest.raises(AssertionError):
         check_transfers(shipped[:1])
+
+
+def test_goods_travel_at_the_value_they_left_with() -> None:
+    # the average 66.8966 drifted from 1204.1374 / 18: emptying the shelves took what was left
+    costs = travelling_costs([((1, "PO"), D(6), D("401.3782")), ((1, ""), D(12), D("802.7592")),
+                              ((2, ""), D(5), D(56))])
+    assert costs == {(1, "PO"): D("66.8964"), (1, ""): D("66.8966"), (2, ""): D("11.2")}
