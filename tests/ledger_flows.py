@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, select, text
 
@@ -22,13 +22,19 @@ from server.db import Base, Database
 from server.inventory.models import PHYSICAL_BUCKETS, Bucket
 from server.inventory.rules import AdjustmentRequest
 from server.inventory.service import adjust_stock
+from server.inventory.valuation import round4
 from server.purchasing import orders
+from server.sales.pick_rules import PickRequest
+from server.sales.picking import confirm_pick, release_picking
+from server.sales.shipping import ShipmentRequest, confirm_shipment
+from server.transfers.queries import TransferView, transfer_view
 from tests.conftest import wipe
 from tests.ledger_invariants import Tables
 from tests.receiving_setup import approved_order, receive
 from tests.transfer_setup import transfer_world
 from tests.world import World
 
+T = TypeVar("T")
 ZERO = Decimal(0)
 SKUS = ("P1", "P3")
 WAREHOUSES = ("WH1", "WH2")
@@ -71,6 +77,24 @@ async def flow_world(db: Database) -> FlowWorld:
         rows = [(table, [dict(row._mapping) for row in await session.execute(select(table))])
                 for table in Base.metadata.sorted_tables]
     return FlowWorld(users, products, warehouses, bins, rows)
+
+
+async def pick_and_ship(db: Database, users: World, order_number: str) -> None:
+    """Release an order's reservations for picking, pick all of them and ship."""
+    keeper = users["warehouse"]
+    view = await release_picking(db, keeper, [order_number], uuid.uuid4().hex)
+    for pick in view.lines:
+        view = await confirm_pick(db, keeper, PickRequest(
+            pick_list_number=view.pick_list.number, line_no=pick.line.line_no,
+            bin_barcode=pick.bin_code, quantity=pick.line.quantity, sku=pick.sku,
+            lot=pick.line.lot or None, idempotency_key=uuid.uuid4().hex))
+    await confirm_shipment(db, keeper, ShipmentRequest(
+        view.pick_list.number, "SF Express", order_number, uuid.uuid4().hex))
+
+
+async def transfer_of(db: Database, number: str) -> TransferView:
+    async with db.reader() as session:
+        return await transfer_view(session, number)
 
 
 async def restore(db: Database, world: FlowWorld) -> None:
@@ -158,3 +182,14 @@ def held_in_bin(tables: Tables, product_id: int, location_id: int, lot: str) -> 
     """Everything a bin holds of a product and lot, in any bucket: what a count should find."""
     return sum((q for (p, loc, quant_lot, _b), q in tables.quants.items()
                 if (p, loc, quant_lot) == (product_id, location_id, lot)), ZERO)
+
+
+def portion(held: Decimal, share: Decimal | None, quantity: Decimal) -> Decimal:
+    """A share of what is held (at least the smallest quantity), or the random quantity."""
+    if share is None:
+        return quantity
+    return max(round4(held * share), Decimal("0.0001"))
+
+
+def chosen(options: list[T], pick: int) -> T:
+    return options[pick % len(options)]

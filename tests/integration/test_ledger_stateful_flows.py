@@ -32,20 +32,16 @@ from server.finance.returns import ship_purchase_return
 from server.inventory.models import Bucket
 from server.inventory.rules import AdjustmentRequest
 from server.inventory.service import adjust_stock
-from server.inventory.valuation import round4
 from server.purchasing.returns import create_purchase_return
 from server.receiving.receipt_rules import ReceiveLine
 from server.sales import orders as sales_orders
-from server.sales.pick_rules import PickRequest
-from server.sales.picking import confirm_pick, release_picking
 from server.sales.return_receiving import receive_sales_return
 from server.sales.rules import SalesLineDraft, SalesOrderDraft
-from server.sales.shipping import ShipmentRequest, confirm_shipment
 from server.stocktake.closing import post_stocktake
 from server.stocktake.service import StartRequest, record_count, start_stocktake
 from server.transfers.cancel import CancelTransferRequest, cancel_transfer
 from server.transfers.models import TransferState
-from server.transfers.queries import transfer_view
+from server.transfers.queries import TransferView
 from tests.ledger_flows import (
     OPENING,
     SKUS,
@@ -59,10 +55,14 @@ from tests.ledger_flows import (
     Goods,
     Travel,
     available_in,
+    chosen,
     flow_world,
     held_in_bin,
     owned_in,
+    pick_and_ship,
+    portion,
     restore,
+    transfer_of,
 )
 from tests.ledger_invariants import Tables, check_against_ledger, read_tables
 from tests.receiving_setup import approved_order, receive
@@ -96,17 +96,6 @@ def machine_settings(backend: str) -> settings:
         database=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
-
-
-def portion(held: Decimal, share: Decimal | None, quantity: Decimal) -> Decimal:
-    """A share of what is held (at least the smallest quantity), or the random quantity."""
-    if share is None:
-        return quantity
-    return max(round4(held * share), Decimal("0.0001"))
-
-
-def chosen(options: list[T], pick: int) -> T:
-    return options[pick % len(options)]
 
 
 class FlowMachine(RuleBasedStateMachine):
@@ -208,15 +197,7 @@ class FlowMachine(RuleBasedStateMachine):
         if taken is None:
             return
         number = taken.view.order.number
-        keeper = self.users["warehouse"]
-        view = self.run(release_picking(self.db, keeper, [number], uuid.uuid4().hex))
-        for pick in view.lines:
-            view = self.run(confirm_pick(self.db, keeper, PickRequest(
-                pick_list_number=view.pick_list.number, line_no=pick.line.line_no,
-                bin_barcode=pick.bin_code, quantity=pick.line.quantity, sku=pick.sku,
-                lot=pick.line.lot or None, idempotency_key=uuid.uuid4().hex)))
-        self.run(confirm_shipment(self.db, keeper, ShipmentRequest(
-            view.pick_list.number, "SF Express", number, uuid.uuid4().hex)))
+        self.run(pick_and_ship(self.db, self.users, number))
         self.docs.owned[sku] -= quantity
         self.docs.returnable_sales[number] = Goods(sku, quantity, warehouse)
 
@@ -296,11 +277,8 @@ class FlowMachine(RuleBasedStateMachine):
         assert view.transfer.state == TransferState.PICKED
         self.docs.transfers[number].state = TransferState.PICKED
 
-    def view_of(self, number: str) -> Any:
-        async def read() -> Any:
-            async with self.db.reader() as session:
-                return await transfer_view(session, number)
-        return self.run(read())
+    def view_of(self, number: str) -> TransferView:
+        return self.run(transfer_of(self.db, number))
 
     @precondition(lambda self: self.transfers_in(TransferState.PICKING, TransferState.PICKED))
     @rule(pick=picks)
@@ -356,12 +334,9 @@ class FlowMachine(RuleBasedStateMachine):
             return
         held = held_in_bin(self.tables, self.world.products[sku], self.world.bins[location], "")
         counted = max(held + difference, ZERO)
-        self.run(self.record(stocktake.number, location, sku, counted))
+        self.run(record_count(self.db, self.users["warehouse"], count(
+            stocktake.number, location, counted, sku=sku)))
         stocktake.counted[key] = counted
-
-    async def record(self, number: str, location: str, sku: str, quantity: Decimal) -> None:
-        await record_count(self.db, self.users["warehouse"], count(number, location, quantity,
-                                                                   sku=sku))
 
     @precondition(lambda self: self.docs.stocktake is not None and self.docs.stocktake.counted)
     @rule()
