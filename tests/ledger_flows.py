@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, TypeVar
 
+from hypothesis import strategies as st
 from sqlalchemy import Table, select, text
 
 from server.approvals import service as approvals
@@ -22,7 +23,6 @@ from server.db import Base, Database
 from server.inventory.models import PHYSICAL_BUCKETS, Bucket
 from server.inventory.rules import AdjustmentRequest
 from server.inventory.service import adjust_stock
-from server.inventory.valuation import round4
 from server.purchasing import orders
 from server.sales.pick_rules import PickRequest
 from server.sales.picking import confirm_pick, release_picking
@@ -42,6 +42,11 @@ STORAGE_BINS = {"WH1": ("WH1-A-01", "WH1-A-02"), "WH2": ("WH2-A-01", "WH2-A-02")
 # P1 bought from S1 comes in under this lot, so a purchase return can name what was supplied.
 SUPPLIED_LOT = "PO"
 OPENING = Decimal(6)
+# Quantities are whole sixteenths of a unit, not any 4-place quantity: SQLite stores them as
+# binary floats, and its CHECKs that add quantities up fail on sums such as 0.9754 + 0.9 > 1.8754
+# (a bug of the schema on SQLite, reported with #11), while sums of sixteenths are exact.
+SIXTEENTHS = 16
+amounts = st.integers(1, 8 * SIXTEENTHS).map(lambda n: Decimal(n) / SIXTEENTHS)
 
 
 @dataclass
@@ -185,10 +190,11 @@ def held_in_bin(tables: Tables, product_id: int, location_id: int, lot: str) -> 
 
 
 def portion(held: Decimal, share: Decimal | None, quantity: Decimal) -> Decimal:
-    """A share of what is held (at least the smallest quantity), or the random quantity."""
+    """A share of what is held, in whole sixteenths (at least one), or the random quantity."""
     if share is None:
         return quantity
-    return max(round4(held * share), Decimal("0.0001"))
+    sixteenths = (held * share * SIXTEENTHS).to_integral_value(ROUND_FLOOR)
+    return max(sixteenths, Decimal(1)) / SIXTEENTHS
 
 
 def chosen(options: list[T], pick: int) -> T:
