@@ -75,7 +75,7 @@ from tests.transfer_setup import receive as receive_transfer
 
 T = TypeVar("T")
 # Steps are whole flows of up to four transactions each: ~55 s on either backend here.
-SEQUENCES = {"sqlite": 6, "postgresql": 5}
+SEQUENCES = {"sqlite": 10, "postgresql": 6}
 STEPS = 40
 # A purchase is four transactions (order, submit, approve, receive): a few per sequence will do.
 MAX_PURCHASES = 2
