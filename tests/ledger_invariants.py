@@ -31,8 +31,10 @@ from server.transfers.events import DOCUMENT_TYPE as TRANSFER_DOCUMENT
 
 ZERO = Decimal(0)
 # Half a unit of the 4th decimal place per unit moved: the average is rounded to 4 places, and
-# the last units out of a warehouse take whatever value is left.
+# the last units out of a warehouse take whatever value is left. Each valued row's own value is
+# rounded to 4 places too, which for a fraction of a unit is more than the per-unit share.
 ROUNDING_PER_UNIT = Decimal("0.00005")
+ROUNDING_PER_ROW = Decimal("0.00005")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class _Travel:
     transit_value: Decimal = ZERO
     received: Decimal = ZERO
     received_value: Decimal = ZERO
+    valued_rows: int = 0
     costs: set[Decimal] = field(default_factory=set)
 
 
@@ -129,7 +132,7 @@ def check_transfers(ledger: list[StockLedger]) -> None:
     """Per transfer and product: every unit shipped out of the source's staging arrived in the
     destination's in_transit, each carrying a unit cost, and was received at that cost; and the
     value that left the source is the value received plus the value still in transit (up to the
-    average's rounding)."""
+    rounding of the average and of each row's value)."""
     travels: dict[tuple[str | None, int], _Travel] = defaultdict(_Travel)
     for row in ledger:
         if row.document_type != TRANSFER_DOCUMENT:
@@ -138,6 +141,7 @@ def check_transfers(ledger: list[StockLedger]) -> None:
         if row.from_bucket == Bucket.PICKED.value and row.to_bucket is None:
             travel.shipped += row.quantity
             travel.shipped_value += row.value or ZERO
+            travel.valued_rows += 1
         elif row.to_bucket == Bucket.IN_TRANSIT.value:
             assert row.unit_cost is not None and row.value is None
             travel.into_transit += row.quantity
@@ -148,12 +152,14 @@ def check_transfers(ledger: list[StockLedger]) -> None:
             assert row.unit_cost in travel.costs  # received at the cost that travelled
             travel.received += row.quantity
             travel.received_value += row.value
+            travel.valued_rows += 1
             travel.transit_value -= row.quantity * row.unit_cost
     for travel in travels.values():
         assert travel.shipped == travel.into_transit
         assert travel.received <= travel.into_transit
         accounted = travel.received_value + travel.transit_value
-        assert abs(travel.shipped_value - accounted) <= ROUNDING_PER_UNIT * travel.shipped
+        tolerance = ROUNDING_PER_UNIT * travel.shipped + ROUNDING_PER_ROW * travel.valued_rows
+        assert abs(travel.shipped_value - accounted) <= tolerance
 
 
 async def assert_ledger_consistent(database: Database) -> None:

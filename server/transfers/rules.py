@@ -1,20 +1,25 @@
-"""Pure rules of transfers: what a transfer request may say, how a received quantity spreads over
-the lots that travelled, and what state the receipts leave the transfer in."""
+"""Pure rules of transfers: what a transfer request may say, what unit cost the goods travel at,
+how a received quantity spreads over the lots that travelled, and what state the receipts leave
+the transfer in."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from server.errors import Problem
 from server.idempotency import key_problem
 from server.inventory.moves import amount_problem, plain
+from server.inventory.valuation import round4
 from server.sales.models import PickListState
 from server.transfers.events import DOCUMENT_TYPE
 from server.transfers.models import TransferState
 
 ZERO = Decimal(0)
+K = TypeVar("K", bound=Hashable)
 MAX_LINES = 200
 MAX_NOTE_LENGTH = 2000
 # States in which the stock is still at the source, reserved or picked.
@@ -136,3 +141,18 @@ def pick_list_state(state: TransferState) -> PickListState:
     if state is TransferState.CANCELLED:
         return PickListState.CANCELLED
     return PickListState.SHIPPED
+
+
+def travelling_costs(
+    issued: Sequence[tuple[K, Decimal, Decimal | None]]
+) -> dict[K, Decimal]:
+    """The unit cost each travelling lot carries: the value its goods left the source with over
+    their quantity. Usually that is the source's average, but the last units out of a warehouse
+    take whatever value is left, and the transfer carries that value, not the average's."""
+    quantities: dict[K, Decimal] = defaultdict(Decimal)
+    values: dict[K, Decimal] = defaultdict(Decimal)
+    for key, quantity, value in issued:
+        assert value is not None  # goods leaving a warehouse's shelves carry value
+        quantities[key] += quantity
+        values[key] += value
+    return {key: round4(values[key] / quantities[key]) for key in quantities}

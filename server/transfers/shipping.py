@@ -1,7 +1,8 @@
 """``ship_transfer``: everything picked leaves the source (``picked`` on its staging bin →
 outside) at the source's moving-average cost, and arrives in the destination's ``in_transit``
-bucket in the same posting, the ledger row there carrying that unit cost; the transfer's
-travelling lots keep it for the receipt. In transit, the goods are in neither warehouse's
+bucket in the same transaction, the ledger row there carrying the unit cost the goods left with
+(the average, or what was left when they emptied the shelves: ``travelling_costs``); the
+transfer's travelling lots keep it for the receipt. In transit, the goods are in neither warehouse's
 valuation (which covers the stock on hand): their value is the transfer's, and comes back on
 the destination's books when it receives them.
 
@@ -30,6 +31,7 @@ from server.transfers import queries
 from server.transfers.events import DOCUMENT_TYPE, TRANSFER_SHIPPED, transfer_event
 from server.transfers.models import Transfer, TransferLine, TransferLot, TransferState
 from server.transfers.queries import TransferView
+from server.transfers.rules import travelling_costs
 
 SHIPPERS = (Role.WAREHOUSE,)
 
@@ -66,23 +68,27 @@ async def ship_transfer(
         if not staged:
             raise InvalidState(f"nothing was picked on {transfer.number}: nothing to ship",
                                field="transferNumber")
-        averages = await lock_stock(session, [
+        await lock_stock(session, [
             (stock.line.product_id, warehouse) for stock in staged
             for warehouse in (transfer.from_warehouse_id, transfer.to_warehouse_id)])
-        moves = []
-        for stock in staged:
-            common = {"product_id": stock.line.product_id, "quantity": stock.quantity,
-                      "lot": stock.lot, "document_line": stock.line.line_no}
-            moves.append(Move(**common, warehouse_id=transfer.from_warehouse_id,
-                              from_bucket=Bucket.PICKED, from_location_id=stock.location_id))
-            moves.append(Move(**common, warehouse_id=transfer.to_warehouse_id,
-                              to_bucket=Bucket.IN_TRANSIT, unit_cost=averages[
-                                  (stock.line.product_id, transfer.from_warehouse_id)]))
         view = (await queries.views_of(session, [transfer]))[0]
-        posting = await post_moves(session, moves, PostingContext(
+        context = PostingContext(
             DOCUMENT_TYPE, principal, transfer.number,
-            reason=f"transfer {view.from_warehouse_code} → {view.to_warehouse_code}"))
-        await _record_lots(session, staged, posting.entries[::2])
+            reason=f"transfer {view.from_warehouse_code} → {view.to_warehouse_code}")
+        outbound = await post_moves(session, [
+            Move(product_id=stock.line.product_id, quantity=stock.quantity, lot=stock.lot,
+                 document_line=stock.line.line_no, warehouse_id=transfer.from_warehouse_id,
+                 from_bucket=Bucket.PICKED, from_location_id=stock.location_id)
+            for stock in staged], context)
+        costs = travelling_costs(
+            [((stock.line.id, stock.lot), entry.quantity, entry.value)
+             for stock, entry in zip(staged, outbound.entries, strict=True)])
+        await post_moves(session, [
+            Move(product_id=stock.line.product_id, quantity=stock.quantity, lot=stock.lot,
+                 document_line=stock.line.line_no, warehouse_id=transfer.to_warehouse_id,
+                 to_bucket=Bucket.IN_TRANSIT, unit_cost=costs[(stock.line.id, stock.lot)])
+            for stock in staged], context)
+        await _record_lots(session, staged, costs)
         transfer.state = TransferState.IN_TRANSIT.value
         transfer.shipped_at = utcnow()
         transfer.version += 1
@@ -117,17 +123,15 @@ async def _staged(session: AsyncSession, transfer: Transfer) -> list[_Staged]:
 
 
 async def _record_lots(
-    session: AsyncSession, staged: list[_Staged], outbound: list[StockLedger]
+    session: AsyncSession, staged: list[_Staged], costs: dict[tuple[int, str], Decimal]
 ) -> None:
-    """A travelling lot per line and lot, at the unit cost the source's ledger row issued it at
-    (one average per product and warehouse, so the lots of a line share it)."""
+    """A travelling lot per line and lot, at the unit cost its goods left the source at."""
     lots: dict[tuple[int, str], TransferLot] = {}
-    for stock, entry in zip(staged, outbound, strict=True):
-        assert entry.unit_cost is not None  # outbound rows carry the average they left at
+    for stock in staged:
         key = (stock.line.id, stock.lot)
         if key not in lots:
             lots[key] = TransferLot(transfer_line_id=stock.line.id, lot=stock.lot,
-                                    quantity=Decimal(0), unit_cost=entry.unit_cost,
+                                    quantity=Decimal(0), unit_cost=costs[key],
                                     received_quantity=Decimal(0))
             session.add(lots[key])
         lots[key].quantity += stock.quantity

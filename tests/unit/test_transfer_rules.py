@@ -17,6 +17,7 @@ from server.transfers.rules import (
     draft_problems,
     spread_over_lots,
     state_after_receipt,
+    travelling_costs,
 )
 from tests.ledger_invariants import check_transfers
 
@@ -82,6 +83,14 @@ def test_a_transfer_conserves_its_value_up_to_the_average_rounding() -> None:
     check_transfers([*shipped, row("in_transit", "available", "3", "3.3333", "9.9999")])
 
 
+def test_a_fraction_of_a_unit_conserves_its_value_up_to_the_rounding_of_its_rows() -> None:
+    # 0.332 × 76.315 = 25.33658: the row's value is rounded by more than the per-unit share.
+    shipped = [row("picked", None, "0.332", "76.315", "25.3366"),
+               row(None, "in_transit", "0.332", "76.315", None)]
+    check_transfers(shipped)
+    check_transfers([*shipped, row("in_transit", "available", "0.332", "76.315", "25.3366")])
+
+
 def test_value_lost_on_the_road_breaks_the_check() -> None:
     shipped = [row("picked", None, "3", "3.3333", "10"), row(None, "in_transit", "3", "3.3333",
                                                                  None)]
@@ -89,3 +98,10 @@ def test_value_lost_on_the_road_breaks_the_check() -> None:
         check_transfers([*shipped, row("in_transit", "available", "3", "3", "9")])
     with pytest.raises(AssertionError):
         check_transfers(shipped[:1])
+
+
+def test_goods_travel_at_the_value_they_left_with() -> None:
+    # the average 66.8966 drifted from 1204.1374 / 18: emptying the shelves took what was left
+    costs = travelling_costs([((1, "PO"), D(6), D("401.3782")), ((1, ""), D(12), D("802.7592")),
+                              ((2, ""), D(5), D(56))])
+    assert costs == {(1, "PO"): D("66.8964"), (1, ""): D("66.8966"), (2, ""): D("11.2")}
