@@ -3,9 +3,8 @@ order, product, category, region, customer or salesperson, with the margin expec
 orders were taken beside it.
 
 Revenue is each shipment line's quantity × its order line price. COGS is the value of the stock
-that left: the ``SH`` ledger rows the shipment posted, one per shipment line (``document_line``
-is the line's place in the shipment, which is the order its lines were written in, so lines are
-numbered by id within their shipment to meet them). Expected COGS is the order line's
+that left: the ``SH`` ledger row each shipment line posted, met by the id the line keeps
+(``stock_ledger_id``). Expected COGS is the order line's
 ``expected_unit_cost`` (the moving average when the order was taken) × the quantity shipped.
 Returns net out (``server.finance.margin_returns``): what came back in the range is taken off
 the revenue, the cost of what was restocked off the COGS (and the expected COGS, at the expected
@@ -22,7 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role, User
@@ -32,7 +31,6 @@ from server.finance.margin_returns import ReturnFigures, return_figures
 from server.finance.reports import day_start, exact, money, percent
 from server.inventory.models import StockLedger
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
-from server.sales.shipping import DOCUMENT_TYPE as SHIPMENT_DOCUMENT
 
 MARGIN_READERS = (Role.FINANCE_DIRECTOR,)
 # Sales see the report too, limited to the orders they are the salesperson of.
@@ -117,16 +115,6 @@ def _group_columns(group_by: MarginGroupBy) -> tuple[Any, Any]:
     }[group_by]
 
 
-def _shipped_lines(shipped_in_range: list[Any]) -> Any:
-    """Each line of the shipments in range with its place in its shipment: the ledger's
-    ``document_line`` (whole shipments are kept or left out, so the numbering holds)."""
-    return (select(ShipmentLine.id.label("id"),
-                   func.row_number().over(partition_by=ShipmentLine.shipment_id,
-                                          order_by=ShipmentLine.id).label("document_line"))
-            .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-            .where(*shipped_in_range).subquery("numbered"))
-
-
 async def margin_report(
     session: AsyncSession, principal: Principal, date_from: date, date_to: date,
     group_by: MarginGroupBy,
@@ -139,7 +127,6 @@ async def margin_report(
     key, label = _group_columns(group_by)
     shipped_in_range = [Shipment.shipped_at >= day_start(date_from),
                         Shipment.shipped_at < day_start(date_to + timedelta(days=1))]
-    numbered = _shipped_lines(shipped_in_range)
     revenue = func.sum(ShipmentLine.quantity * ShipmentLine.unit_price)
     cogs = func.sum(func.coalesce(StockLedger.value, 0))
     expected_cogs = func.sum(SalesOrderLine.expected_unit_cost * ShipmentLine.quantity)
@@ -150,16 +137,12 @@ async def margin_report(
             select(*group, revenue, cogs, expected_cogs, uncosted)
             .select_from(ShipmentLine)
             .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-            .join(numbered, numbered.c.id == ShipmentLine.id)
             .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
             .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
             .join(Customer, Customer.id == SalesOrder.customer_id)
             .join(Product, Product.id == ShipmentLine.product_id)
             .outerjoin(User, User.id == SalesOrder.salesperson_id)
-            .outerjoin(StockLedger, and_(
-                StockLedger.document_type == SHIPMENT_DOCUMENT,
-                StockLedger.document_number == Shipment.number,
-                StockLedger.document_line == numbered.c.document_line))
+            .outerjoin(StockLedger, StockLedger.id == ShipmentLine.stock_ledger_id)
             .where(*shipped_in_range)
         )
         if own_rows_only:
