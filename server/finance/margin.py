@@ -28,7 +28,7 @@ from server.auth import Principal, Role, User
 from server.catalog.models import Customer, Product
 from server.errors import InvalidInput
 from server.finance.margin_returns import ReturnFigures, return_figures
-from server.finance.reports import day_start, exact, money, percent
+from server.finance.reports import day_start, exact, give_report_memory, money, percent
 from server.inventory.models import StockLedger
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
 
@@ -123,6 +123,7 @@ async def margin_report(
     principal.require(*MARGIN_READERS, *OWN_ROWS_READERS)
     if date_from > date_to:
         raise InvalidInput(f"dateFrom {date_from} is after dateTo {date_to}", field="dateFrom")
+    await give_report_memory(session)
     own_rows_only = not principal.has_any(*MARGIN_READERS)
     key, label = _group_columns(group_by)
     shipped_in_range = [Shipment.shipped_at >= day_start(date_from),
