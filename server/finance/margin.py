@@ -47,6 +47,10 @@ class MarginGroupBy(StrEnum):
     SALESPERSON = "salesperson"
 
 
+# Groupings read from the product; the others from the order.
+_BY_PRODUCT = (MarginGroupBy.PRODUCT, MarginGroupBy.CATEGORY)
+
+
 @dataclass(frozen=True, slots=True)
 class MarginRow:
     """Revenue and COGS are net of returns; ``returned_revenue``, ``restocked_cogs`` and
@@ -115,6 +119,31 @@ def _group_columns(group_by: MarginGroupBy) -> tuple[Any, Any]:
     }[group_by]
 
 
+def _shipped(shipped_in_range: list[Any], group_by: MarginGroupBy,
+             salesperson_id: int | None) -> Any:
+    """The shipped figures per product (for groupings by product) or per order (the others):
+    the year's lines are added up by an id first, so the grouping by names and codes runs over
+    one sum per order or product, not over every line."""
+    grain = ShipmentLine.product_id if group_by in _BY_PRODUCT else SalesOrderLine.order_id
+    statement = (
+        select(grain.label("grain"),
+               func.sum(ShipmentLine.quantity * ShipmentLine.unit_price).label("revenue"),
+               func.sum(func.coalesce(StockLedger.value, 0)).label("cogs"),
+               func.sum(SalesOrderLine.expected_unit_cost * ShipmentLine.quantity)
+               .label("expected_cogs"),
+               func.sum(case((SalesOrderLine.expected_unit_cost.is_(None), 1), else_=0))
+               .label("uncosted"))
+        .select_from(ShipmentLine)
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
+        .outerjoin(StockLedger, StockLedger.id == ShipmentLine.stock_ledger_id)
+        .where(*shipped_in_range))
+    if salesperson_id is not None:
+        statement = (statement.join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+                     .where(SalesOrder.salesperson_id == salesperson_id))
+    return statement.group_by(grain).subquery("shipped")
+
+
 async def margin_report(
     session: AsyncSession, principal: Principal, date_from: date, date_to: date,
     group_by: MarginGroupBy,
@@ -128,33 +157,22 @@ async def margin_report(
     key, label = _group_columns(group_by)
     shipped_in_range = [Shipment.shipped_at >= day_start(date_from),
                         Shipment.shipped_at < day_start(date_to + timedelta(days=1))]
-    revenue = func.sum(ShipmentLine.quantity * ShipmentLine.unit_price)
-    cogs = func.sum(func.coalesce(StockLedger.value, 0))
-    expected_cogs = func.sum(SalesOrderLine.expected_unit_cost * ShipmentLine.quantity)
-    uncosted = func.sum(case((SalesOrderLine.expected_unit_cost.is_(None), 1), else_=0))
-
-    def query(*group: Any) -> Any:
-        statement = (
-            select(*group, revenue, cogs, expected_cogs, uncosted)
-            .select_from(ShipmentLine)
-            .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-            .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
-            .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-            .join(Customer, Customer.id == SalesOrder.customer_id)
-            .join(Product, Product.id == ShipmentLine.product_id)
-            .outerjoin(User, User.id == SalesOrder.salesperson_id)
-            .outerjoin(StockLedger, StockLedger.id == ShipmentLine.stock_ledger_id)
-            .where(*shipped_in_range)
-        )
-        if own_rows_only:
-            statement = statement.where(SalesOrder.salesperson_id == principal.user_id)
-        return statement
-
+    shipped = _shipped(shipped_in_range, group_by,
+                       principal.user_id if own_rows_only else None)
+    named = select(key, label, *[func.sum(column) for column in (
+        shipped.c.revenue, shipped.c.cogs, shipped.c.expected_cogs, shipped.c.uncosted)])
+    if group_by in _BY_PRODUCT:
+        named = named.select_from(shipped).join(Product, Product.id == shipped.c.grain)
+    else:
+        named = (named.select_from(shipped)
+                 .join(SalesOrder, SalesOrder.id == shipped.c.grain)
+                 .join(Customer, Customer.id == SalesOrder.customer_id)
+                 .outerjoin(User, User.id == SalesOrder.salesperson_id))
     groups: dict[tuple[str, str], _Figures] = {
         (str(k), str(lbl)): _Figures(exact(revenue_sum), exact(cogs_sum), exact(expected_sum),
                                      int(uncosted_count or 0))
         for k, lbl, revenue_sum, cogs_sum, expected_sum, uncosted_count in await session.execute(
-            query(key, label).group_by(key, label))}
+            named.group_by(key, label))}
     returned = await return_figures(session, date_from, date_to, (key, label),
                                     principal.user_id if own_rows_only else None)
     for group, figures in returned.items():
