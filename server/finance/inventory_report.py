@@ -42,8 +42,8 @@ MAX_DEAD_DAYS = 3650
 _PHYSICAL = sorted(bucket.value for bucket in PHYSICAL_BUCKETS)
 _TO_STOCK = case((StockLedger.to_bucket.in_(_PHYSICAL), 1), else_=0)
 _FROM_STOCK = case((StockLedger.from_bucket.in_(_PHYSICAL), 1), else_=0)
-# +1 into the physical buckets, -1 out of them, 0 within or outside them: each bucket is tested
-# once per row, which is most of the cost of adding up a year of ledger rows.
+# +1 into the physical buckets, -1 out of them, 0 within or outside them: each bucket column is
+# tested once per row (a CASE of "into" then "out of" tested each up to twice).
 _DIRECTION = _TO_STOCK - _FROM_STOCK
 _INTO_STOCK = and_(_TO_STOCK == 1, _FROM_STOCK == 0)
 _SIGNED_QUANTITY = StockLedger.quantity * _DIRECTION
@@ -97,7 +97,7 @@ async def inventory_report(
     # Per product × warehouse first (the FIFO ageing needs each pair's quantity on hand), then
     # per product: the ledger is added up once for both. Only rows that cross into or out of
     # stock carry quantities and values; the others (reservations, picks) only date the last
-    # movement, a cheaper sum of its own.
+    # movement, a cheaper max over all rows of its own.
     pairs = (
         select(StockLedger.product_id.label("product_id"),
                StockLedger.warehouse_id.label("warehouse_id"),
