@@ -4,6 +4,10 @@ PostgreSQL (issue 9: each under 2 s).
 Run as a script (pytest does not collect tests/bench)::
 
     .venv/bin/python tests/bench/bench_reports.py [--runs 3]
+    .venv/bin/python tests/bench/bench_reports.py --built URL [--only marginReport]
+
+The second form times the reports again on a database built before (kept), all of them or
+those whose name contains the ``--only`` text.
 
 What it does: creates a scratch PostgreSQL database at the latest schema, loads the demo with
 100,000 products (``load_demo``, as ``caixiao demo --products 100000``), then builds a year of
