@@ -30,7 +30,6 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
-    exists,
     func,
     literal_column,
     select,
@@ -46,7 +45,7 @@ from server.finance.models import (
     Payment,
     PaymentAllocation,
 )
-from server.finance.reports import CENT, exact, percent
+from server.finance.reports import CENT, exact, give_report_memory, percent
 from server.sales.alerts import ALERT_TOPIC, AlertKind
 from server.sales.models import SalesOrder, SalesOrderLine, SalesOrderState, Shipment, ShipmentLine
 
@@ -128,6 +127,7 @@ async def fulfilment_report(
     principal.require(*FULFILMENT_READERS, *OWN_ROWS_READERS)
     if date_from > date_to:
         raise InvalidInput(f"dateFrom {date_from} is after dateTo {date_to}", field="dateFrom")
+    await give_report_memory(session)
     scope = [SalesOrder.order_date >= date_from, SalesOrder.order_date <= date_to,
              SalesOrder.state != SalesOrderState.CANCELLED.value]
     if not principal.has_any(*FULFILMENT_READERS):
@@ -144,25 +144,31 @@ async def _lines(session: AsyncSession, clock: _Clock, scope: list[Any],
                  group_by: FulfilmentGroupBy) -> dict[tuple[str, str], tuple[Any, ...]]:
     """(key, label) → (orders, lines, filled lines, backordered lines)."""
     key, label = _group_columns(group_by)
-    last_shipped = (select(func.max(clock.day(Shipment.shipped_at)))
-                    .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-                    .where(ShipmentLine.order_line_id == SalesOrderLine.id)
-                    .scalar_subquery())
+    # Each line's last shipment day and the lines with a shortage alert, as subqueries joined
+    # once rather than looked up for every order line.
+    last_shipped = (select(ShipmentLine.order_line_id.label("order_line_id"),
+                           func.max(clock.day(Shipment.shipped_at)).label("day"))
+                    .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+                    .group_by(ShipmentLine.order_line_id).subquery("last_shipped"))
+    short = (select(Event.document_number.label("number"),
+                    Event.payload["lineNo"].as_integer().label("line_no"))
+             .where(Event.topic == ALERT_TOPIC, Event.kind == AlertKind.SHORTAGE.value)
+             .distinct().subquery("short"))
     on_time = case((SalesOrderLine.requested_date.is_(None), True),
-                   else_=last_shipped <= SalesOrderLine.requested_date)
+                   else_=last_shipped.c.day <= SalesOrderLine.requested_date)
     filled = case((and_(SalesOrderLine.shipped_quantity >= SalesOrderLine.quantity, on_time),
                    1), else_=0)
-    shortage = exists().where(
-        Event.topic == ALERT_TOPIC, Event.kind == AlertKind.SHORTAGE.value,
-        Event.document_number == SalesOrder.number,
-        Event.payload["lineNo"].as_integer() == SalesOrderLine.line_no)
-    backordered = case((SalesOrderLine.backordered_quantity > 0, 1), (shortage, 1), else_=0)
+    backordered = case((SalesOrderLine.backordered_quantity > 0, 1),
+                       (short.c.number.is_not(None), 1), else_=0)
     result = await session.execute(
         select(key, label, func.count(distinct(SalesOrder.id)), func.count(),
                func.sum(filled), func.sum(backordered))
         .select_from(SalesOrderLine)
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .outerjoin(User, User.id == SalesOrder.salesperson_id)
+        .outerjoin(last_shipped, last_shipped.c.order_line_id == SalesOrderLine.id)
+        .outerjoin(short, and_(short.c.number == SalesOrder.number,
+                               short.c.line_no == SalesOrderLine.line_no))
         .where(*scope).group_by(key, label))
     return {(str(k), str(lbl)): tuple(figures) for k, lbl, *figures in result}
 

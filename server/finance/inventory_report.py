@@ -21,13 +21,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
 from server.catalog.models import Product, Warehouse
 from server.errors import InvalidInput, NotFound
-from server.finance.reports import CENT, day_start, exact, money, quantity
+from server.finance.reports import CENT, day_start, exact, give_report_memory, money, quantity
 from server.inventory.models import PHYSICAL_BUCKETS, StockLedger
 from server.sales.shipping import DOCUMENT_TYPE as SHIPMENT_DOCUMENT
 
@@ -36,18 +36,19 @@ TURNOVER_DAYS = 365
 COVER_DAYS = 90
 AGE_BUCKETS: tuple[tuple[str, int | None], ...] = (
     ("0-30", 30), ("31-90", 90), ("91-180", 180), ("over-180", None))
+BUCKET_NAMES = [name for name, _ in AGE_BUCKETS]
 MAX_DEAD_DAYS = 3650
 
 _PHYSICAL = sorted(bucket.value for bucket in PHYSICAL_BUCKETS)
-_INTO_STOCK = and_(func.coalesce(StockLedger.to_bucket, "").in_(_PHYSICAL),
-                   not_(func.coalesce(StockLedger.from_bucket, "").in_(_PHYSICAL)))
-_OUT_OF_STOCK = and_(func.coalesce(StockLedger.from_bucket, "").in_(_PHYSICAL),
-                     not_(func.coalesce(StockLedger.to_bucket, "").in_(_PHYSICAL)))
-_SIGNED_QUANTITY = case((_INTO_STOCK, StockLedger.quantity),
-                        (_OUT_OF_STOCK, -StockLedger.quantity), else_=0)
-_SIGNED_VALUE = case((_INTO_STOCK, func.coalesce(StockLedger.value, 0)),
-                     (_OUT_OF_STOCK, -func.coalesce(StockLedger.value, 0)), else_=0)
-_SHIPPED = and_(StockLedger.document_type == SHIPMENT_DOCUMENT, _OUT_OF_STOCK)
+_TO_STOCK = case((StockLedger.to_bucket.in_(_PHYSICAL), 1), else_=0)
+_FROM_STOCK = case((StockLedger.from_bucket.in_(_PHYSICAL), 1), else_=0)
+# +1 into the physical buckets, -1 out of them, 0 within or outside them: each bucket column is
+# tested once per row (a CASE of "into" then "out of" tested each up to twice).
+_DIRECTION = _TO_STOCK - _FROM_STOCK
+_INTO_STOCK = and_(_TO_STOCK == 1, _FROM_STOCK == 0)
+_SIGNED_QUANTITY = StockLedger.quantity * _DIRECTION
+_SIGNED_VALUE = func.coalesce(StockLedger.value, 0) * _DIRECTION
+_SHIPPED = and_(StockLedger.document_type == SHIPMENT_DOCUMENT, _DIRECTION == -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,31 +90,54 @@ async def inventory_report(
         if warehouse_id is None:
             raise NotFound(f"no warehouse {warehouse_code}", field="warehouseCode")
         scope.append(StockLedger.warehouse_id == warehouse_id)
-    ageing = await _ageing(session, scope, as_of)
+    await give_report_memory(session)
     year_start = day_start(as_of - timedelta(days=TURNOVER_DAYS - 1))
     cover_start = day_start(as_of - timedelta(days=COVER_DAYS - 1))
     dead_since = day_start(as_of - timedelta(days=dead_days - 1))
-    on_hand = func.sum(_SIGNED_QUANTITY)
-    last_moved = func.max(StockLedger.posted_at)
-    figures = await session.execute(
-        select(Product.id, Product.sku, Product.name, on_hand, func.sum(_SIGNED_VALUE),
-               func.sum(case((StockLedger.posted_at < year_start, _SIGNED_VALUE), else_=0)),
+    # Per product × warehouse first (the FIFO ageing needs each pair's quantity on hand), then
+    # per product: the ledger is added up once for both. Only rows that cross into or out of
+    # stock carry quantities and values; the others (reservations, picks) only date the last
+    # movement, a cheaper max over all rows of its own.
+    pairs = (
+        select(StockLedger.product_id.label("product_id"),
+               StockLedger.warehouse_id.label("warehouse_id"),
+               func.sum(_SIGNED_QUANTITY).label("on_hand"),
+               func.sum(_SIGNED_VALUE).label("value"),
+               func.sum(case((StockLedger.posted_at < year_start, _SIGNED_VALUE),
+                             else_=0)).label("start_value"),
                func.sum(case((and_(_SHIPPED, StockLedger.posted_at >= year_start),
-                              func.coalesce(StockLedger.value, 0)), else_=0)),
+                              func.coalesce(StockLedger.value, 0)), else_=0)).label("cogs"),
                func.sum(case((and_(_SHIPPED, StockLedger.posted_at >= cover_start),
-                              StockLedger.quantity), else_=0)),
-               last_moved)
-        .join(Product, Product.id == StockLedger.product_id)
-        .where(*scope)
-        .group_by(Product.id, Product.sku, Product.name)
-        .having(or_(on_hand != 0, last_moved >= year_start))
+                              StockLedger.quantity), else_=0)).label("shipped"))
+        .where(*scope, _DIRECTION != 0)
+        .group_by(StockLedger.product_id, StockLedger.warehouse_id).cte("pairs"))
+    stocked = (
+        select(pairs.c.product_id,
+               *[func.sum(column).label(column.name) for column in
+                 (pairs.c.on_hand, pairs.c.value, pairs.c.start_value, pairs.c.cogs,
+                  pairs.c.shipped)])
+        .group_by(pairs.c.product_id).subquery("stocked"))
+    moved = (select(StockLedger.product_id.label("product_id"),
+                    func.max(StockLedger.posted_at).label("last_moved"))
+             .where(*scope).group_by(StockLedger.product_id).subquery("moved"))
+    ageing = _ageing(scope, pairs, as_of)
+    figures = await session.execute(
+        select(Product.sku, Product.name, stocked.c.on_hand, stocked.c.value,
+               stocked.c.start_value, stocked.c.cogs, stocked.c.shipped, moved.c.last_moved,
+               *[ageing.c[name] for name in BUCKET_NAMES])
+        .select_from(moved)
+        .join(Product, Product.id == moved.c.product_id)
+        .outerjoin(stocked, stocked.c.product_id == moved.c.product_id)
+        .outerjoin(ageing, ageing.c.product_id == moved.c.product_id)
+        .where(or_(stocked.c.on_hand != 0, moved.c.last_moved >= year_start))
         .order_by(Product.sku))
-    rows = [_row(sku, name, figures_of, ageing.get(product_id, {}), dead_since)
-            for product_id, sku, name, *figures_of in figures]
+    rows = [_row(sku, name, list(figures_of[:6]), dict(zip(BUCKET_NAMES, figures_of[6:],
+                                                           strict=True)), dead_since)
+            for sku, name, *figures_of in figures]
     return InventoryReport(warehouse_code, as_of, dead_days, rows)
 
 
-def _row(sku: str, name: str, figures: list[Any], ageing: dict[str, Decimal],
+def _row(sku: str, name: str, figures: list[Any], ageing: dict[str, Any],
          dead_since: datetime) -> InventoryRow:
     on_hand_raw, value_raw, start_value_raw, cogs_raw, shipped_raw, last_moved = figures
     on_hand = quantity(on_hand_raw)
@@ -127,17 +151,15 @@ def _row(sku: str, name: str, figures: list[Any], ageing: dict[str, Decimal],
         turnover=(cogs / average_value).quantize(CENT) if average_value > 0 else None,
         shipped_last_90_days=shipped,
         days_of_cover=(on_hand * COVER_DAYS / shipped).quantize(CENT) if shipped > 0 else None,
-        ageing={bucket: ageing.get(bucket, quantity(0)) for bucket, _ in AGE_BUCKETS},
+        ageing={bucket: quantity(ageing.get(bucket)) for bucket in BUCKET_NAMES},
         last_movement_at=last_moved, dead=on_hand > 0 and (last_moved is None
                                                            or last_moved < dead_since))
 
 
-async def _ageing(session: AsyncSession, scope: list[Any], as_of: date
-                  ) -> dict[int, dict[str, Decimal]]:
-    """Product id → age bucket → quantity on hand received that long ago (FIFO, see above)."""
+def _ageing(scope: list[Any], pairs: Any, as_of: date) -> Any:
+    """Per product, a column per age bucket: the quantity on hand received that long ago (FIFO,
+    see above)."""
     pair = (StockLedger.product_id, StockLedger.warehouse_id)
-    held_by_pair = (select(*pair, func.sum(_SIGNED_QUANTITY).label("on_hand"))
-                    .where(*scope).group_by(*pair).subquery("held_by_pair"))
     receipts = (
         select(*pair, StockLedger.quantity.label("quantity"),
                StockLedger.posted_at.label("posted_at"),
@@ -146,24 +168,20 @@ async def _ageing(session: AsyncSession, scope: list[Any], as_of: date
                    order_by=(StockLedger.posted_at.desc(), StockLedger.id.desc()),
                ).label("this_and_newer"))
         .where(*scope, _INTO_STOCK).subquery("receipts"))
-    still_held_before = (held_by_pair.c.on_hand
-                         - (receipts.c.this_and_newer - receipts.c.quantity))
+    still_held_before = pairs.c.on_hand - (receipts.c.this_and_newer - receipts.c.quantity)
     still_here = case((still_held_before <= 0, 0),
                       (still_held_before >= receipts.c.quantity, receipts.c.quantity),
                       else_=still_held_before)
-    bucket = case(*[(receipts.c.posted_at >= day_start(as_of - timedelta(days=days)), name)
-                    for name, days in AGE_BUCKETS if days is not None],
-                  else_=AGE_BUCKETS[-1][0])
-    # Bucketed in a subquery and grouped outside it: PostgreSQL would not see a bucket
-    # expression with bound parameters in GROUP BY as the same as the one in SELECT.
-    aged = (select(receipts.c.product_id, bucket.label("age"), still_here.label("held"))
-            .join(held_by_pair, and_(held_by_pair.c.product_id == receipts.c.product_id,
-                                     held_by_pair.c.warehouse_id == receipts.c.warehouse_id))
-            .subquery("aged"))
-    rows = await session.execute(
-        select(aged.c.product_id, aged.c.age, func.sum(aged.c.held))
-        .group_by(aged.c.product_id, aged.c.age))
-    ageing: dict[int, dict[str, Decimal]] = {}
-    for product_id, name, held in rows:
-        ageing.setdefault(product_id, {})[name] = quantity(held)
-    return ageing
+    bounds = [(name, day_start(as_of - timedelta(days=days)) if days is not None else None)
+              for name, days in AGE_BUCKETS]
+    columns = []
+    for index, (name, since) in enumerate(bounds):
+        younger = bounds[index - 1][1] if index else None
+        received = [receipts.c.posted_at >= since] if since is not None else []
+        if younger is not None:
+            received.append(receipts.c.posted_at < younger)
+        columns.append(func.sum(case((and_(*received), still_here), else_=0)).label(name))
+    return (select(receipts.c.product_id, *columns)
+            .join(pairs, and_(pairs.c.product_id == receipts.c.product_id,
+                              pairs.c.warehouse_id == receipts.c.warehouse_id))
+            .group_by(receipts.c.product_id).subquery("ageing"))

@@ -3,9 +3,8 @@ order, product, category, region, customer or salesperson, with the margin expec
 orders were taken beside it.
 
 Revenue is each shipment line's quantity × its order line price. COGS is the value of the stock
-that left: the ``SH`` ledger rows the shipment posted, one per shipment line (``document_line``
-is the line's place in the shipment, which is the order its lines were written in, so lines are
-numbered by id within their shipment to meet them). Expected COGS is the order line's
+that left: the ``SH`` ledger row each shipment line posted, met by the id the line keeps
+(``stock_ledger_id``). Expected COGS is the order line's
 ``expected_unit_cost`` (the moving average when the order was taken) × the quantity shipped.
 Returns net out (``server.finance.margin_returns``): what came back in the range is taken off
 the revenue, the cost of what was restocked off the COGS (and the expected COGS, at the expected
@@ -22,17 +21,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, select
+from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role, User
 from server.catalog.models import Customer, Product
 from server.errors import InvalidInput
 from server.finance.margin_returns import ReturnFigures, return_figures
-from server.finance.reports import day_start, exact, money, percent
+from server.finance.reports import day_start, exact, give_report_memory, money, percent
 from server.inventory.models import StockLedger
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
-from server.sales.shipping import DOCUMENT_TYPE as SHIPMENT_DOCUMENT
 
 MARGIN_READERS = (Role.FINANCE_DIRECTOR,)
 # Sales see the report too, limited to the orders they are the salesperson of.
@@ -47,6 +45,10 @@ class MarginGroupBy(StrEnum):
     REGION = "region"
     CUSTOMER = "customer"
     SALESPERSON = "salesperson"
+
+
+# Groupings read from the product; the others from the order.
+_BY_PRODUCT = (MarginGroupBy.PRODUCT, MarginGroupBy.CATEGORY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +119,29 @@ def _group_columns(group_by: MarginGroupBy) -> tuple[Any, Any]:
     }[group_by]
 
 
-def _shipped_lines(shipped_in_range: list[Any]) -> Any:
-    """Each line of the shipments in range with its place in its shipment: the ledger's
-    ``document_line`` (whole shipments are kept or left out, so the numbering holds)."""
-    return (select(ShipmentLine.id.label("id"),
-                   func.row_number().over(partition_by=ShipmentLine.shipment_id,
-                                          order_by=ShipmentLine.id).label("document_line"))
-            .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-            .where(*shipped_in_range).subquery("numbered"))
+def _shipped(shipped_in_range: list[Any], group_by: MarginGroupBy,
+             salesperson_id: int | None) -> Any:
+    """The shipped figures per product (for groupings by product) or per order (the others):
+    the year's lines are added up by an id first, so the grouping by names and codes runs over
+    one sum per order or product, not over every line."""
+    grain = ShipmentLine.product_id if group_by in _BY_PRODUCT else SalesOrderLine.order_id
+    statement = (
+        select(grain.label("grain"),
+               func.sum(ShipmentLine.quantity * ShipmentLine.unit_price).label("revenue"),
+               func.sum(func.coalesce(StockLedger.value, 0)).label("cogs"),
+               func.sum(SalesOrderLine.expected_unit_cost * ShipmentLine.quantity)
+               .label("expected_cogs"),
+               func.sum(case((SalesOrderLine.expected_unit_cost.is_(None), 1), else_=0))
+               .label("uncosted"))
+        .select_from(ShipmentLine)
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
+        .outerjoin(StockLedger, StockLedger.id == ShipmentLine.stock_ledger_id)
+        .where(*shipped_in_range))
+    if salesperson_id is not None:
+        statement = (statement.join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
+                     .where(SalesOrder.salesperson_id == salesperson_id))
+    return statement.group_by(grain).subquery("shipped")
 
 
 async def margin_report(
@@ -135,42 +152,27 @@ async def margin_report(
     principal.require(*MARGIN_READERS, *OWN_ROWS_READERS)
     if date_from > date_to:
         raise InvalidInput(f"dateFrom {date_from} is after dateTo {date_to}", field="dateFrom")
+    await give_report_memory(session)
     own_rows_only = not principal.has_any(*MARGIN_READERS)
     key, label = _group_columns(group_by)
     shipped_in_range = [Shipment.shipped_at >= day_start(date_from),
                         Shipment.shipped_at < day_start(date_to + timedelta(days=1))]
-    numbered = _shipped_lines(shipped_in_range)
-    revenue = func.sum(ShipmentLine.quantity * ShipmentLine.unit_price)
-    cogs = func.sum(func.coalesce(StockLedger.value, 0))
-    expected_cogs = func.sum(SalesOrderLine.expected_unit_cost * ShipmentLine.quantity)
-    uncosted = func.sum(case((SalesOrderLine.expected_unit_cost.is_(None), 1), else_=0))
-
-    def query(*group: Any) -> Any:
-        statement = (
-            select(*group, revenue, cogs, expected_cogs, uncosted)
-            .select_from(ShipmentLine)
-            .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-            .join(numbered, numbered.c.id == ShipmentLine.id)
-            .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
-            .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-            .join(Customer, Customer.id == SalesOrder.customer_id)
-            .join(Product, Product.id == ShipmentLine.product_id)
-            .outerjoin(User, User.id == SalesOrder.salesperson_id)
-            .outerjoin(StockLedger, and_(
-                StockLedger.document_type == SHIPMENT_DOCUMENT,
-                StockLedger.document_number == Shipment.number,
-                StockLedger.document_line == numbered.c.document_line))
-            .where(*shipped_in_range)
-        )
-        if own_rows_only:
-            statement = statement.where(SalesOrder.salesperson_id == principal.user_id)
-        return statement
-
+    shipped = _shipped(shipped_in_range, group_by,
+                       principal.user_id if own_rows_only else None)
+    named = select(key, label, *[func.sum(column) for column in (
+        shipped.c.revenue, shipped.c.cogs, shipped.c.expected_cogs, shipped.c.uncosted)])
+    if group_by in _BY_PRODUCT:
+        named = named.select_from(shipped).join(Product, Product.id == shipped.c.grain)
+    else:
+        named = (named.select_from(shipped)
+                 .join(SalesOrder, SalesOrder.id == shipped.c.grain)
+                 .join(Customer, Customer.id == SalesOrder.customer_id)
+                 .outerjoin(User, User.id == SalesOrder.salesperson_id))
     groups: dict[tuple[str, str], _Figures] = {
         (str(k), str(lbl)): _Figures(exact(revenue_sum), exact(cogs_sum), exact(expected_sum),
                                      int(uncosted_count or 0))
         for k, lbl, revenue_sum, cogs_sum, expected_sum, uncosted_count in await session.execute(
-            query(key, label).group_by(key, label))}
+            named.group_by(key, label))}
     returned = await return_figures(session, date_from, date_to, (key, label),
                                     principal.user_id if own_rows_only else None)
     for group, figures in returned.items():

@@ -205,6 +205,9 @@ class ShipmentLine(IdMixin, Base):
     quantity: Mapped[Decimal]
     unit_price: Mapped[Decimal] = mapped_column(Money)
     unit_cost: Mapped[Decimal] = mapped_column(Money)
+    # The ``SH`` ledger row this line posted, whose value is its COGS: reports meet the two by
+    # this key instead of by shipment number and place in the shipment.
+    stock_ledger_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stock_ledger.id"))
 
 
 class HistorySource(StrEnum):
