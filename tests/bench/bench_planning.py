@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
 import io
 import os
 import resource
@@ -32,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -166,15 +170,25 @@ def rss_mb() -> float:
     return int(line.split()[1]) / 1024
 
 
-async def measure(url: str, products: int) -> None:
+async def measure(url: str, profile: str | None) -> None:
     db = Database(url)
     try:
         admin = auth.Principal(user_id=1, username="admin", roles=frozenset({Role.ADMIN}))
+        async with db.transaction() as session:
+            # A kept database still holds the last measure's suggestions: run 1 opens them all.
+            await session.execute(text("DELETE FROM replenishment_suggestion"))
         before = rss_mb()
         runs = []
+        profiler = cProfile.Profile() if profile else None
         for _ in range(2):
+            if profiler is not None:
+                profiler.enable()
             summary = await plan_all(db, admin)
+            if profiler is not None:
+                profiler.disable()
             runs.append(summary)
+        if profiler is not None and profile is not None:
+            profiler.dump_stats(profile)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         async with db.reader() as session:
             rows = await session.execute(text(
@@ -217,6 +231,9 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--populate", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", metavar="NAME", help=(
+        "use database NAME and keep it: loaded on the first run, reused (not reloaded) after"))
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the two runs")
     parser.add_argument("--database-url", default=os.environ.get(
         "CAIXIAO_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -226,14 +243,49 @@ def main() -> None:
     print(f"planning run: {args.products:,} products × {args.weeks} weeks of history, "
           f"{len(RULES)} rules, one warehouse, PostgreSQL, {os.cpu_count()} CPUs, "
           f"{utcnow():%Y-%m-%d}")
-    with scratch_database(args.database_url) as url:
-        upgrade(url)
-        asyncio.run(prepare(url))
-        started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--populate", url, "--products",
-                        str(args.products), "--weeks", str(args.weeks)], check=True)
-        print(f"  data loaded by COPY in {time.perf_counter() - started:.0f} s")
-        asyncio.run(measure(url, args.products))
+    with bench_database(args.database_url, args.keep) as (url, loaded):
+        if loaded:
+            print(f"  reusing the data of kept database {args.keep!r}")
+        else:
+            upgrade(url)
+            asyncio.run(prepare(url))
+            started = time.perf_counter()
+            subprocess.run([sys.executable, __file__, "--populate", url, "--products",
+                            str(args.products), "--weeks", str(args.weeks)], check=True)
+            print(f"  data loaded by COPY in {time.perf_counter() - started:.0f} s")
+        asyncio.run(measure(url, args.profile))
+        if args.profile:
+            print(f"  cProfile of both runs written to {args.profile} (timings include its "
+                  "overhead)")
+
+
+@contextlib.contextmanager
+def bench_database(server_url: str, keep: str | None) -> Iterator[tuple[str, bool]]:
+    """A scratch database dropped afterwards; or, with ``keep``, that named database, kept for
+    the next measure and reused (with its data) when a previous load completed."""
+    if keep is None:
+        with scratch_database(server_url) as url:
+            yield url, False
+        return
+    url = make_url(server_url).set(database=keep).render_as_string(hide_password=False)
+    with psycopg.connect(libpq(server_url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                              (keep,)).fetchone()
+        if exists is None:
+            conn.execute(f'CREATE DATABASE "{keep}"')
+    loaded = exists is not None and _loaded(url)
+    if exists is not None and not loaded:
+        raise SystemExit(f"database {keep!r} exists but holds no complete bench load: drop it")
+    yield url, loaded
+
+
+def _loaded(url: str) -> bool:
+    with psycopg.connect(libpq(url)) as conn:
+        found = conn.execute("SELECT to_regclass('sales_history') IS NOT NULL").fetchone()
+        if not found or not found[0]:
+            return False
+        row = conn.execute("SELECT EXISTS (SELECT 1 FROM sales_history)").fetchone()
+        return bool(row and row[0])
 
 
 if __name__ == "__main__":
