@@ -41,7 +41,7 @@ from server.planning.plan import (
     suggestion_of,
 )
 from server.planning.rule_store import rules_for_engine
-from server.planning.rules import Rule
+from server.planning.rules import Rule, RuleEvaluator
 from server.planning.suggestion_store import record_changes, store_plans
 from server.planning.transfer_cover import SuggestedTransfer
 from server.planning.transfer_plan import plan_transfers
@@ -102,8 +102,10 @@ def _net_all(
         [_lead_time(f, policy) for f in with_history], policy.service_level)
     baseline_of: dict[Pair, Baseline] = {
         (f.product_id, f.warehouse_id): b for f, b in zip(with_history, fitted, strict=True)}
+    evaluator = RuleEvaluator(rules)
     netted = {(f.product_id, f.warehouse_id): net_pair(
-        f, baseline_of.get((f.product_id, f.warehouse_id)), rules, policy, today) for f in facts}
+        f, baseline_of.get((f.product_id, f.warehouse_id)), rules, policy, today, evaluator)
+        for f in facts}
     return netted, baseline_of
 
 

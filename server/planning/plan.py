@@ -29,7 +29,7 @@ from typing import Any
 
 from server.errors import DomainError
 from server.planning.baseline import Baseline
-from server.planning.metrics import ProductFacts, product_metrics
+from server.planning.metrics import ProductFacts
 from server.planning.netting import (
     QUANTITY_PLACES,
     NettingInput,
@@ -39,7 +39,7 @@ from server.planning.netting import (
     net_requirement,
     week_start,
 )
-from server.planning.rules import PlanningParameters, Rule, RuleOutcome, apply_rules
+from server.planning.rules import PlanningParameters, Rule, RuleEvaluator, RuleOutcome
 from server.weeks import week_label
 
 DAYS_PER_WEEK = 7
@@ -117,10 +117,10 @@ class NettedPair:
 
 def net_pair(
     facts: PairFacts, baseline: Baseline | None, rules: Sequence[Rule], policy: Policy,
-    today: date,
+    today: date, evaluator: RuleEvaluator | None = None,
 ) -> NettedPair | None:
     """Rules, forecast and netting of one pair; None when it has no active supplier (or its
-    input cannot be netted)."""
+    input cannot be netted). Many pairs share one ``evaluator`` of ``rules``."""
     active = tuple(option for option in facts.suppliers if option.terms.active)
     if not active:
         return None
@@ -135,7 +135,7 @@ def net_pair(
         lead_time_days=Decimal(first.terms.lead_time_days),
         min_order_quantity=first.terms.moq,
     )
-    outcome = _apply(rules, facts, parameters, today)
+    outcome = _apply(evaluator or RuleEvaluator(rules), facts, parameters, today)
     suppliers = _adjusted_terms(active, parameters, outcome.parameters)
     # A longer lead time from a rule needs more weeks of forecast than the parameter saw.
     forecast, sources = _weekly_forecast(
@@ -215,16 +215,15 @@ def _average(forecast: Mapping[date, Decimal]) -> Decimal:
 
 
 def _apply(
-    rules: Sequence[Rule], facts: PairFacts, parameters: PlanningParameters, today: date
+    evaluator: RuleEvaluator, facts: PairFacts, parameters: PlanningParameters, today: date
 ) -> RuleOutcome:
-    if not rules:
+    if not evaluator.rules:
         return RuleOutcome(parameters, ())
-    metrics = product_metrics(ProductFacts(
+    return evaluator.apply(ProductFacts(
         sku=facts.sku, warehouse_code=facts.warehouse_code, category=facts.category,
         tags=facts.tags, weekly_sales=facts.history, available=facts.supply.available,
         month=today.month,
-    ))
-    return apply_rules(rules, metrics, parameters)
+    ), parameters)
 
 
 def _scaled(
