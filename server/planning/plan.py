@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
 from typing import Any
 
 from server.errors import DomainError
@@ -44,6 +45,8 @@ from server.weeks import week_label
 
 DAYS_PER_WEEK = 7
 ZERO = Decimal(0)
+# Every suggestion of a run labels the same few weeks.
+_week_label = lru_cache(maxsize=512)(week_label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,7 @@ def net_pair(
         return None
     first = first_candidate(active)
     monday = week_start(today)
-    forecast, _ = _weekly_forecast(
+    forecast, sources = _weekly_forecast(
         facts, baseline, monday, horizon_weeks([o.terms for o in active], policy, today))
     statistical = Decimal(str(round(baseline.safety_stock, 4))) if baseline else ZERO
     parameters = PlanningParameters(
@@ -138,8 +141,9 @@ def net_pair(
     outcome = _apply(evaluator or RuleEvaluator(rules), facts, parameters, today)
     suppliers = _adjusted_terms(active, parameters, outcome.parameters)
     # A longer lead time from a rule needs more weeks of forecast than the parameter saw.
-    forecast, sources = _weekly_forecast(
-        facts, baseline, monday, horizon_weeks(suppliers, policy, today))
+    weeks = horizon_weeks(suppliers, policy, today)
+    if weeks != len(forecast):
+        forecast, sources = _weekly_forecast(facts, baseline, monday, weeks)
     forecast = _scaled(forecast, parameters.forecast, outcome.parameters.forecast)
     try:
         result = net_requirement(NettingInput(
@@ -185,7 +189,7 @@ def suggestion_of(
                        "after": _shown(a.after)} for a in outcome.applications],
             "ruleFailures": [{"rule": f.rule, "message": f.message} for f in outcome.failures],
             "notes": notes,
-            "forecastWeeks": [{"week": week_label(week), "quantity": _shown(quantity),
+            "forecastWeeks": [{"week": _week_label(week), "quantity": _shown(quantity),
                                "source": netted.sources[week]}
                               for week, quantity in netted.forecast.items()],
         },
