@@ -98,7 +98,7 @@ def _std_dev(sales: Sequence[float], average: float) -> float:
 
 
 def product_metrics(facts: ProductFacts) -> ProductMetrics:
-    sales = tuple(float(quantity) for quantity in facts.weekly_sales)
+    sales = tuple(map(float, facts.weekly_sales))
     average = _mean(sales)
     return ProductMetrics(
         sku=facts.sku,
@@ -125,7 +125,7 @@ def named_facts(facts: ProductFacts, names: Collection[str]) -> dict[str, Any]:
         sales: tuple[float, ...] = ()
         average = 0.0
     else:
-        sales = tuple(float(quantity) for quantity in facts.weekly_sales)
+        sales = tuple(map(float, facts.weekly_sales))
         average = _mean(sales)
     for name in names:
         if name == "sku":

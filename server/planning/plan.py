@@ -270,5 +270,14 @@ def _safety_note(own: Decimal, statistical: Decimal, policy: Policy) -> str:
 def _shown(value: Decimal | int | str) -> str:
     """A value as the explanation shows it: quantities to at most 4 places, no trailing zeros."""
     if isinstance(value, Decimal):
-        return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+        # Equal values show alike, except zero and minus zero: only those are not remembered.
+        return _shown_quantity(value) if value else _format_quantity(value)
     return str(value)
+
+
+def _format_quantity(value: Decimal) -> str:
+    return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+
+
+# A run shows the same few quantities (zeros, lead times, MOQs) in most explanations.
+_shown_quantity = lru_cache(maxsize=4096)(_format_quantity)
