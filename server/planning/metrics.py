@@ -73,10 +73,10 @@ class ProductMetrics:
 
 def week_over_week_growth(sales: Sequence[float]) -> tuple[float, ...]:
     """Growth of each week over the one before; 0.0 after a zero week (see module docstring)."""
-    return tuple(
+    return tuple([
         (current - previous) / previous if previous > 0 else 0.0
         for previous, current in itertools.pairwise(sales)
-    )
+    ])
 
 
 def days_of_cover(available: float, average_weekly_sales: float) -> float:

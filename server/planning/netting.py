@@ -279,13 +279,19 @@ def _plainly_valid(inputs: NettingInput) -> bool:
         positive += (supplier.moq, supplier.pack_multiple)
         if supplier.lead_time_days < 0:
             return False
-    return (
-        inputs.review_period_days >= 0
-        and all(isinstance(q, Decimal) and q.is_finite() and q >= 0 for q in quantities)
-        and all(isinstance(q, Decimal) and q.is_finite() and q > 0 for q in positive)
-        and all(week.weekday() == 0 for week in inputs.weekly_forecast)
-        and all(week.weekday() == 0 for week in inputs.open_orders_by_week)
-    )
+    if inputs.review_period_days < 0:
+        return False
+    for quantity in quantities:
+        if not (type(quantity) is Decimal and quantity.is_finite() and quantity >= 0):
+            return False
+    for quantity in positive:
+        if not (type(quantity) is Decimal and quantity.is_finite() and quantity > 0):
+            return False
+    for weeks in (inputs.weekly_forecast, inputs.open_orders_by_week):
+        for week in weeks:
+            if week.weekday() != 0:
+                return False
+    return True
 
 
 def net_requirement(inputs: NettingInput) -> NettingResult:
