@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -73,10 +73,10 @@ class ProductMetrics:
 
 def week_over_week_growth(sales: Sequence[float]) -> tuple[float, ...]:
     """Growth of each week over the one before; 0.0 after a zero week (see module docstring)."""
-    return tuple(
+    return tuple([
         (current - previous) / previous if previous > 0 else 0.0
         for previous, current in itertools.pairwise(sales)
-    )
+    ])
 
 
 def days_of_cover(available: float, average_weekly_sales: float) -> float:
@@ -85,9 +85,21 @@ def days_of_cover(available: float, average_weekly_sales: float) -> float:
     return max(available, 0.0) / (average_weekly_sales / DAYS_PER_WEEK)
 
 
+def _mean(sales: Sequence[float]) -> float:
+    return math.fsum(sales) / len(sales) if sales else 0.0
+
+
+def _std_dev(sales: Sequence[float], average: float) -> float:
+    # Population standard deviation; statistics.pstdev is exact but ~20× slower, and a planning
+    # run computes this for every product.
+    if not sales:
+        return 0.0
+    return math.sqrt(math.fsum((x - average) ** 2 for x in sales) / len(sales))
+
+
 def product_metrics(facts: ProductFacts) -> ProductMetrics:
-    sales = tuple(float(quantity) for quantity in facts.weekly_sales)
-    average = math.fsum(sales) / len(sales) if sales else 0.0
+    sales = tuple(map(float, facts.weekly_sales))
+    average = _mean(sales)
     return ProductMetrics(
         sku=facts.sku,
         warehouse_code=facts.warehouse_code,
@@ -96,13 +108,49 @@ def product_metrics(facts: ProductFacts) -> ProductMetrics:
         weekly_sales=sales,
         growth=week_over_week_growth(sales),
         average=average,
-        # Population standard deviation; statistics.pstdev is exact but ~20× slower, and a
-        # planning run computes this for every product.
-        std_dev=math.sqrt(math.fsum((x - average) ** 2 for x in sales) / len(sales))
-        if sales else 0.0,
+        std_dev=_std_dev(sales, average),
         days_of_cover=days_of_cover(float(facts.available), average),
         month=facts.month,
     )
+
+
+_FROM_SALES = frozenset({"sales", "growth", "average", "std_dev", "days_of_cover"})
+
+
+def named_facts(facts: ProductFacts, names: Collection[str]) -> dict[str, Any]:
+    """The facts ``names`` of ``product_metrics(facts).as_facts()``, lists as tuples, computing
+    only those: a planning run asks most products for one or two of them."""
+    found: dict[str, Any] = {}
+    if _FROM_SALES.isdisjoint(names):
+        sales: tuple[float, ...] = ()
+        average = 0.0
+    else:
+        sales = tuple(map(float, facts.weekly_sales))
+        average = _mean(sales)
+    for name in names:
+        if name == "sku":
+            found[name] = facts.sku
+        elif name == "warehouse":
+            found[name] = facts.warehouse_code
+        elif name == "category":
+            found[name] = facts.category
+        elif name == "tags":
+            found[name] = tuple(facts.tags)
+        elif name == "sales":
+            found[name] = sales
+        elif name == "growth":
+            found[name] = week_over_week_growth(sales)
+        elif name == "average":
+            found[name] = average
+        elif name == "std_dev":
+            found[name] = _std_dev(sales, average)
+        elif name == "days_of_cover":
+            found[name] = days_of_cover(float(facts.available), average)
+        elif name == "month":
+            found[name] = facts.month
+        else:
+            raise KeyError(name)
+    return found
 
 
 # Shaped like real metrics (eight weeks, so conditions indexing recent weeks run) for checking a

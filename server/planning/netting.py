@@ -266,12 +266,41 @@ def input_problems(inputs: NettingInput) -> list[Problem]:
     return problems
 
 
+def _plainly_valid(inputs: NettingInput) -> bool:
+    """True when ``input_problems`` would find nothing: checked in one pass, because a planning
+    run nets every product and almost every input is valid; any doubt goes to the full check."""
+    supply = inputs.supply
+    quantities = [inputs.safety_stock, inputs.backordered, supply.available, supply.pending_qc,
+                  supply.in_transit, supply.on_order, supply.draft_orders,
+                  *inputs.weekly_forecast.values(), *inputs.open_orders_by_week.values()]
+    positive: list[Decimal] = []
+    for supplier in inputs.suppliers:
+        quantities.append(supplier.unit_price)
+        positive += (supplier.moq, supplier.pack_multiple)
+        if supplier.lead_time_days < 0:
+            return False
+    if inputs.review_period_days < 0:
+        return False
+    for quantity in quantities:
+        if not (type(quantity) is Decimal and quantity.is_finite() and quantity >= 0):
+            return False
+    for quantity in positive:
+        if not (type(quantity) is Decimal and quantity.is_finite() and quantity > 0):
+            return False
+    for weeks in (inputs.weekly_forecast, inputs.open_orders_by_week):
+        for week in weeks:
+            if week.weekday() != 0:
+                return False
+    return True
+
+
 def net_requirement(inputs: NettingInput) -> NettingResult:
     """Net the product's demand against its supply; raises InvalidInput on bad input and
     DomainError(code NO_ACTIVE_SUPPLIER) when no supplier is active."""
-    problems = input_problems(inputs)
-    if problems:
-        raise InvalidInput.of(problems)
+    if not _plainly_valid(inputs):
+        problems = input_problems(inputs)
+        if problems:
+            raise InvalidInput.of(problems)
     today, supply = inputs.today, inputs.supply
     demand = weekly_demand(inputs.weekly_forecast, inputs.open_orders_by_week)
     start_stock = supply.total() - inputs.backordered

@@ -25,11 +25,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
 from typing import Any
 
 from server.errors import DomainError
 from server.planning.baseline import Baseline
-from server.planning.metrics import ProductFacts, product_metrics
+from server.planning.metrics import ProductFacts
 from server.planning.netting import (
     QUANTITY_PLACES,
     NettingInput,
@@ -39,11 +40,13 @@ from server.planning.netting import (
     net_requirement,
     week_start,
 )
-from server.planning.rules import PlanningParameters, Rule, RuleOutcome, apply_rules
+from server.planning.rules import PlanningParameters, Rule, RuleEvaluator, RuleOutcome
 from server.weeks import week_label
 
 DAYS_PER_WEEK = 7
 ZERO = Decimal(0)
+# Every suggestion of a run labels the same few weeks.
+_week_label = lru_cache(maxsize=512)(week_label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,16 +120,16 @@ class NettedPair:
 
 def net_pair(
     facts: PairFacts, baseline: Baseline | None, rules: Sequence[Rule], policy: Policy,
-    today: date,
+    today: date, evaluator: RuleEvaluator | None = None,
 ) -> NettedPair | None:
     """Rules, forecast and netting of one pair; None when it has no active supplier (or its
-    input cannot be netted)."""
+    input cannot be netted). Many pairs share one ``evaluator`` of ``rules``."""
     active = tuple(option for option in facts.suppliers if option.terms.active)
     if not active:
         return None
     first = first_candidate(active)
     monday = week_start(today)
-    forecast, _ = _weekly_forecast(
+    forecast, sources = _weekly_forecast(
         facts, baseline, monday, horizon_weeks([o.terms for o in active], policy, today))
     statistical = Decimal(str(round(baseline.safety_stock, 4))) if baseline else ZERO
     parameters = PlanningParameters(
@@ -135,11 +138,12 @@ def net_pair(
         lead_time_days=Decimal(first.terms.lead_time_days),
         min_order_quantity=first.terms.moq,
     )
-    outcome = _apply(rules, facts, parameters, today)
+    outcome = _apply(evaluator or RuleEvaluator(rules), facts, parameters, today)
     suppliers = _adjusted_terms(active, parameters, outcome.parameters)
     # A longer lead time from a rule needs more weeks of forecast than the parameter saw.
-    forecast, sources = _weekly_forecast(
-        facts, baseline, monday, horizon_weeks(suppliers, policy, today))
+    weeks = horizon_weeks(suppliers, policy, today)
+    if weeks != len(forecast):
+        forecast, sources = _weekly_forecast(facts, baseline, monday, weeks)
     forecast = _scaled(forecast, parameters.forecast, outcome.parameters.forecast)
     try:
         result = net_requirement(NettingInput(
@@ -185,7 +189,7 @@ def suggestion_of(
                        "after": _shown(a.after)} for a in outcome.applications],
             "ruleFailures": [{"rule": f.rule, "message": f.message} for f in outcome.failures],
             "notes": notes,
-            "forecastWeeks": [{"week": week_label(week), "quantity": _shown(quantity),
+            "forecastWeeks": [{"week": _week_label(week), "quantity": _shown(quantity),
                                "source": netted.sources[week]}
                               for week, quantity in netted.forecast.items()],
         },
@@ -215,16 +219,15 @@ def _average(forecast: Mapping[date, Decimal]) -> Decimal:
 
 
 def _apply(
-    rules: Sequence[Rule], facts: PairFacts, parameters: PlanningParameters, today: date
+    evaluator: RuleEvaluator, facts: PairFacts, parameters: PlanningParameters, today: date
 ) -> RuleOutcome:
-    if not rules:
+    if not evaluator.rules:
         return RuleOutcome(parameters, ())
-    metrics = product_metrics(ProductFacts(
+    return evaluator.apply(ProductFacts(
         sku=facts.sku, warehouse_code=facts.warehouse_code, category=facts.category,
         tags=facts.tags, weekly_sales=facts.history, available=facts.supply.available,
         month=today.month,
-    ))
-    return apply_rules(rules, metrics, parameters)
+    ), parameters)
 
 
 def _scaled(
@@ -267,5 +270,14 @@ def _safety_note(own: Decimal, statistical: Decimal, policy: Policy) -> str:
 def _shown(value: Decimal | int | str) -> str:
     """A value as the explanation shows it: quantities to at most 4 places, no trailing zeros."""
     if isinstance(value, Decimal):
-        return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+        # Equal values show alike, except zero and minus zero: only those are not remembered.
+        return _shown_quantity(value) if value else _format_quantity(value)
     return str(value)
+
+
+def _format_quantity(value: Decimal) -> str:
+    return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+
+
+# A run shows the same few quantities (zeros, lead times, MOQs) in most explanations.
+_shown_quantity = lru_cache(maxsize=4096)(_format_quantity)

@@ -22,10 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, Protocol
 
 from server.errors import DomainError, InvalidInput
 from server.expressions import Condition, compile_condition, fact_context, referenced_names
-from server.planning.metrics import SAMPLE_METRICS, ProductMetrics
+from server.planning.metrics import SAMPLE_METRICS, ProductFacts, ProductMetrics, named_facts
 
 SEED_GROWTH_CONDITION = (
     "size(growth) >= 3 && growth[size(growth) - 3] > 0.2"
@@ -62,6 +63,19 @@ class Action:
         return max(result, Decimal(0))
 
 
+class ScopeSubject(Protocol):
+    """What a scope looks at: ``ProductMetrics``, or a pair's facts before any metric."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def warehouse_code(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Which product × warehouse pairs a rule covers; an empty set means all. A pair is covered
@@ -72,7 +86,7 @@ class Scope:
     tags: frozenset[str] = frozenset()
     warehouse_codes: frozenset[str] = frozenset()
 
-    def covers(self, metrics: ProductMetrics) -> bool:
+    def covers(self, metrics: ScopeSubject) -> bool:
         return (
             (not self.skus or metrics.sku in self.skus)
             and (not self.categories or metrics.category in self.categories)
@@ -169,16 +183,77 @@ def apply_rules(
     context = fact_context({name: facts[name]
                             for name in frozenset().union(*(r.fact_names for r in covering))})
     for rule in covering:
-        try:
-            fires = rule.condition.holds_in(context)
-        except (DomainError, IndexError, KeyError, RuntimeError, TypeError, ValueError) as error:
-            failures.append(RuleFailure(rule.name, str(error) or type(error).__name__))
-            continue
-        if not fires:
-            continue
-        for action in rule.actions:
-            before = parameters.value(action.target)
-            after = action.apply(before)
-            parameters = replace(parameters, **{action.target.value: after})
-            applications.append(RuleApplication(rule.name, action.target, before, after))
+        verdict = _verdict(rule, context)
+        if isinstance(verdict, str):
+            failures.append(RuleFailure(rule.name, verdict))
+        elif verdict:
+            parameters = _fire(rule, parameters, applications)
     return RuleOutcome(parameters, tuple(applications), tuple(failures))
+
+
+def _verdict(rule: Rule, context: Any) -> bool | str:
+    """Whether the rule's condition holds, or why it could not be evaluated."""
+    try:
+        return rule.condition.holds_in(context)
+    except (DomainError, IndexError, KeyError, RuntimeError, TypeError, ValueError) as error:
+        return str(error) or type(error).__name__
+
+
+def _fire(rule: Rule, parameters: PlanningParameters,
+          applications: list[RuleApplication]) -> PlanningParameters:
+    for action in rule.actions:
+        before = parameters.value(action.target)
+        after = action.apply(before)
+        parameters = replace(parameters, **{action.target.value: after})
+        applications.append(RuleApplication(rule.name, action.target, before, after))
+    return parameters
+
+
+# Remembered verdicts per rule: enough for every distinct value of a month, a category or a
+# flag, bounded so that metrics that differ for every product (growth series) cost no memory.
+_MEMO_LIMIT = 4096
+
+
+class RuleEvaluator:
+    """``apply_rules`` for many products, with the same outcome, cheaper: scope is tested on
+    the product's own attributes before any metric is computed; only the metrics the covering
+    rules mention are computed and handed to CEL; and a condition's verdict is remembered per
+    distinct values of the metrics it mentions (CEL is pure), so ``true`` or ``month == 12`` run
+    once per planning run instead of once per product."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = in_priority_order(rules)
+        self._names = [tuple(sorted(rule.fact_names)) for rule in self.rules]
+        self._memo: list[dict[tuple[Any, ...], bool | str]] = [{} for _ in self.rules]
+
+    def apply(self, facts: ProductFacts, parameters: PlanningParameters) -> RuleOutcome:
+        covering = [index for index, rule in enumerate(self.rules) if rule.scope.covers(facts)]
+        if not covering:
+            return RuleOutcome(parameters, ())
+        values = named_facts(facts, frozenset().union(*(self._names[i] for i in covering)))
+        verdicts: dict[int, bool | str] = {}
+        missed: list[tuple[int, tuple[Any, ...]]] = []
+        for index in covering:
+            key = tuple(values[name] for name in self._names[index])
+            known = self._memo[index].get(key)
+            if known is None:
+                missed.append((index, key))
+            else:
+                verdicts[index] = known
+        if missed:
+            context = fact_context({
+                name: list(value) if isinstance(value, tuple) else value
+                for name, value in values.items()})
+            for index, key in missed:
+                verdict = verdicts[index] = _verdict(self.rules[index], context)
+                if len(self._memo[index]) < _MEMO_LIMIT:
+                    self._memo[index][key] = verdict
+        applications: list[RuleApplication] = []
+        failures: list[RuleFailure] = []
+        for index in covering:
+            rule, verdict = self.rules[index], verdicts[index]
+            if isinstance(verdict, str):
+                failures.append(RuleFailure(rule.name, verdict))
+            elif verdict:
+                parameters = _fire(rule, parameters, applications)
+        return RuleOutcome(parameters, tuple(applications), tuple(failures))

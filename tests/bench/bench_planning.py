@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
 import io
 import os
 import resource
@@ -32,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -50,6 +54,7 @@ from server.catalog.drafts import SupplierDraft  # noqa: E402
 from server.catalog.service import WarehouseDraft, create_warehouse  # noqa: E402
 from server.db import Database, utcnow  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
+from server.planning import engine  # noqa: E402
 from server.planning.engine import plan_all, recompute_pairs  # noqa: E402
 from server.planning.netting import week_start  # noqa: E402
 from server.planning.rule_store import (  # noqa: E402
@@ -160,21 +165,83 @@ async def prepare(url: str) -> None:
         await db.dispose()
 
 
+class PhaseClock:
+    """Wall time a run spends reading facts, planning and writing suggestions: the engine's
+    three steps per slice, timed by wrapping them where ``server.planning.engine`` calls them;
+    wall time and this process's CPU time (the database server's is not in it)."""
+
+    def __init__(self) -> None:
+        self.seconds = {"read": 0.0, "plan": 0.0, "write": 0.0}
+        # This process's CPU time (all its threads): less at the mercy of a shared machine.
+        self.cpu = dict.fromkeys(self.seconds, 0.0)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[PhaseClock]:
+        originals = {name: getattr(engine, name)
+                     for name in ("load_facts", "plan_facts", "store_plans")}
+        engine.load_facts = self._timed_async("read", originals["load_facts"])
+        engine.plan_facts = self._timed("plan", originals["plan_facts"])
+        engine.store_plans = self._timed_async("write", originals["store_plans"])
+        try:
+            yield self
+        finally:
+            for name, function in originals.items():
+                setattr(engine, name, function)
+
+    def _timed(self, phase: str, function: Callable[..., object]) -> Callable[..., object]:
+        def timed(*args: object, **kwargs: object) -> object:
+            started, cpu = time.perf_counter(), time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[phase] += time.perf_counter() - started
+                self.cpu[phase] += time.process_time() - cpu
+        return timed
+
+    def _timed_async(self, phase: str, function: Callable[..., Awaitable[object]],
+                     ) -> Callable[..., Awaitable[object]]:
+        async def timed(*args: object, **kwargs: object) -> object:
+            started, cpu = time.perf_counter(), time.process_time()
+            try:
+                return await function(*args, **kwargs)
+            finally:
+                self.seconds[phase] += time.perf_counter() - started
+                self.cpu[phase] += time.process_time() - cpu
+        return timed
+
+    def __str__(self) -> str:
+        return ", ".join(f"{phase} {seconds:.1f} s (CPU {self.cpu[phase]:.1f} s)"
+                         for phase, seconds in self.seconds.items())
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as status:
         line = next(line for line in status if line.startswith("VmRSS:"))
     return int(line.split()[1]) / 1024
 
 
-async def measure(url: str, products: int) -> None:
+async def measure(url: str, profile: str | None) -> None:
     db = Database(url)
     try:
         admin = auth.Principal(user_id=1, username="admin", roles=frozenset({Role.ADMIN}))
+        async with db.transaction() as session:
+            # A kept database still holds the last measure's suggestions: run 1 opens them all.
+            await session.execute(text("DELETE FROM replenishment_suggestion"))
         before = rss_mb()
         runs = []
+        clocks = []
+        profiler = cProfile.Profile() if profile else None
         for _ in range(2):
-            summary = await plan_all(db, admin)
+            if profiler is not None:
+                profiler.enable()
+            with PhaseClock().installed() as clock:
+                summary = await plan_all(db, admin)
+            if profiler is not None:
+                profiler.disable()
             runs.append(summary)
+            clocks.append(clock)
+        if profiler is not None and profile is not None:
+            profiler.dump_stats(profile)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         async with db.reader() as session:
             rows = await session.execute(text(
@@ -193,6 +260,8 @@ async def measure(url: str, products: int) -> None:
     print(f"  full run 1: {first.seconds:.1f} s for {first.pairs:,} pairs → "
           f"{first.open_suggestions:,} open suggestions ({first.urgent:,} urgent)")
     print(f"  full run 2: {second.seconds:.1f} s (suggestions updated in place)")
+    for number, clock in enumerate(clocks, 1):
+        print(f"  run {number} by step (summed over the slices): {clock}")
     print(f"  memory: peak RSS {peak:.0f} MB (RSS before the runs {before:.0f} MB)")
     timings.sort()
     p95 = timings[int(0.95 * (len(timings) - 1))]
@@ -217,6 +286,9 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--populate", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", metavar="NAME", help=(
+        "use database NAME and keep it: loaded on the first run, reused (not reloaded) after"))
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the two runs")
     parser.add_argument("--database-url", default=os.environ.get(
         "CAIXIAO_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -226,14 +298,49 @@ def main() -> None:
     print(f"planning run: {args.products:,} products × {args.weeks} weeks of history, "
           f"{len(RULES)} rules, one warehouse, PostgreSQL, {os.cpu_count()} CPUs, "
           f"{utcnow():%Y-%m-%d}")
-    with scratch_database(args.database_url) as url:
-        upgrade(url)
-        asyncio.run(prepare(url))
-        started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--populate", url, "--products",
-                        str(args.products), "--weeks", str(args.weeks)], check=True)
-        print(f"  data loaded by COPY in {time.perf_counter() - started:.0f} s")
-        asyncio.run(measure(url, args.products))
+    with bench_database(args.database_url, args.keep) as (url, loaded):
+        if loaded:
+            print(f"  reusing the data of kept database {args.keep!r}")
+        else:
+            upgrade(url)
+            asyncio.run(prepare(url))
+            started = time.perf_counter()
+            subprocess.run([sys.executable, __file__, "--populate", url, "--products",
+                            str(args.products), "--weeks", str(args.weeks)], check=True)
+            print(f"  data loaded by COPY in {time.perf_counter() - started:.0f} s")
+        asyncio.run(measure(url, args.profile))
+        if args.profile:
+            print(f"  cProfile of both runs written to {args.profile} (timings include its "
+                  "overhead)")
+
+
+@contextlib.contextmanager
+def bench_database(server_url: str, keep: str | None) -> Iterator[tuple[str, bool]]:
+    """A scratch database dropped afterwards; or, with ``keep``, that named database, kept for
+    the next measure and reused (with its data) when a previous load completed."""
+    if keep is None:
+        with scratch_database(server_url) as url:
+            yield url, False
+        return
+    url = make_url(server_url).set(database=keep).render_as_string(hide_password=False)
+    with psycopg.connect(libpq(server_url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                              (keep,)).fetchone()
+        if exists is None:
+            conn.execute(f'CREATE DATABASE "{keep}"')
+    loaded = exists is not None and _loaded(url)
+    if exists is not None and not loaded:
+        raise SystemExit(f"database {keep!r} exists but holds no complete bench load: drop it")
+    yield url, loaded
+
+
+def _loaded(url: str) -> bool:
+    with psycopg.connect(libpq(url)) as conn:
+        found = conn.execute("SELECT to_regclass('sales_history') IS NOT NULL").fetchone()
+        if not found or not found[0]:
+            return False
+        row = conn.execute("SELECT EXISTS (SELECT 1 FROM sales_history)").fetchone()
+        return bool(row and row[0])
 
 
 if __name__ == "__main__":
