@@ -39,6 +39,7 @@ app = typer.Typer(
 
 RECEIVE_HELP = "Scan, or type: post | undo | qty SKU N [LOT] | lines | quit"
 WAREHOUSE_ENV = "CAIXIAO_PDA_WAREHOUSE"
+RECEIPT_OPERATIONS = frozenset({"receiveGoods", "receiveTransfer"})
 Warehouse = Annotated[str | None, typer.Option(
     "--warehouse", envvar=WAREHOUSE_ENV, help="Warehouse code, e.g. WH1.")]
 
@@ -180,7 +181,7 @@ def _receive_loop(client: PdaClient, session: ReceivingSession) -> None:
 
 @app.command()
 def receive(
-    document: Annotated[str, typer.Argument(help="The PO, ASN or pallet barcode.")],
+    document: Annotated[str, typer.Argument(help="The PO, ASN, pallet or transfer barcode.")],
 ) -> None:
     """Count goods against a document: each scan is a line on stdin."""
     with _client() as client:
@@ -192,7 +193,7 @@ def receive(
         notice = f", ASN {doc.notice_number}" if doc.notice_number else ""
         typer.echo(f"Receiving {doc.order_number}{notice} into {doc.warehouse_code} "
                    f"(session {session.id}, {client.pending_count()} pending). {RECEIVE_HELP}")
-        waiting = sum(post.operation == "receiveGoods" for post in client.outbox())
+        waiting = sum(post.operation in RECEIPT_OPERATIONS for post in client.outbox())
         if waiting:
             typer.echo(f"! {waiting} receipt(s) still wait to be sent: run `caixiao-pda sync`, "
                        "and do not count those goods again.")

@@ -25,7 +25,14 @@ import httpx
 
 from pda_client import outbox, tasks
 from pda_client import queue as q
-from pda_client.documents import RECEIVING_DOCUMENT
+from pda_client.documents import (
+    PRODUCTS_PER_QUERY,
+    RECEIVING_DOCUMENT,
+    TRANSFER_DOCUMENT,
+    is_transfer_number,
+    products_query,
+    transfer_document,
+)
 from pda_client.errors import PdaError
 from pda_client.outbox import PostResult, Problem
 from pda_client.pick import PickingSession
@@ -243,11 +250,27 @@ class PdaClient:
         return [ReceivingSession(self, self.queue, row) for row in self.queue.open_sessions()]
 
     def receiving_document(self, code: str) -> dict[str, Any]:
+        if is_transfer_number(code):
+            return self._transfer_document(code)
         document = self.execute(RECEIVING_DOCUMENT, {"code": code})["receivingDocument"]
         if document is None:
             raise PdaError("NOT_FOUND", f"no purchase order, shipping notice or pallet {code}")
         result: dict[str, Any] = document
         return result
+
+    def _transfer_document(self, number: str) -> dict[str, Any]:
+        """A transfer arriving here, with its products' barcodes, shaped as a receiving
+        document; ``receiveTransfer`` posts what is counted against it."""
+        transfer = self.execute(TRANSFER_DOCUMENT, {"number": number})["transfer"]
+        if transfer is None:
+            raise PdaError("NOT_FOUND", f"no transfer {number}")
+        skus = sorted({line["sku"] for line in transfer["lines"]})
+        products: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(skus), PRODUCTS_PER_QUERY):
+            chunk = skus[start:start + PRODUCTS_PER_QUERY]
+            found = self.execute(products_query(chunk))
+            products.update({sku: found[f"p{index}"] or {} for index, sku in enumerate(chunk)})
+        return transfer_document(number, transfer, products)
 
     def resolve_barcode(self, code: str) -> dict[str, Any]:
         """What the server makes of a scan (one short try); its userErrors raise PdaError."""

@@ -7,6 +7,7 @@ queue as the server sent them and read back into these dataclasses.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -129,3 +130,57 @@ class ReceivingDocument:
     def number(self) -> str:
         """What receiveGoods is told it receives against: the pallet, else the ASN, else the PO."""
         return self.sscc or self.notice_number or self.order_number
+
+
+TRANSFER_PREFIX = "TR-"
+TRANSFER_DOCUMENT = """
+query TransferToReceive($number: String!) {
+  transfer(number: $number) {
+    number state version toWarehouseCode
+    lines { lineNo sku quantity shipped received }
+  }
+}
+"""
+# One aliased field per product: the server caps a query's aliases, so a long transfer asks in
+# chunks of this many.
+PRODUCTS_PER_QUERY = 25
+PRODUCT_FIELDS = "{ name qcRequired barcodes { barcode packQuantity } }"
+
+RECEIVE_TRANSFER = """
+mutation ReceiveTransfer($input: ReceiveTransferInput!) {
+  receiveTransfer(input: $input) {
+    transfer { number state version }
+    userErrors { code field message }
+  }
+}
+"""
+
+
+def is_transfer_number(code: str) -> bool:
+    return code.startswith(TRANSFER_PREFIX)
+
+
+def products_query(skus: list[str]) -> str:
+    fields = " ".join(f"p{index}: product(sku: {json.dumps(sku)}) {PRODUCT_FIELDS}"
+                      for index, sku in enumerate(skus))
+    return f"query ProductsToReceive {{ {fields} }}"
+
+
+def transfer_document(scanned: str, transfer: dict[str, Any],
+                      products: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A transfer in transit as the receiving session counts against it: one line per transfer
+    line, expecting what was shipped and not yet received (never more)."""
+    lines = []
+    for line in transfer["lines"]:
+        product = products.get(line["sku"]) or {}
+        open_quantity = str(Decimal(line["shipped"]) - Decimal(line["received"]))
+        lines.append({
+            "lineNo": line["lineNo"], "sku": line["sku"],
+            "qcRequired": bool(product.get("qcRequired")), "ordered": line["quantity"],
+            "shipped": line["shipped"], "received": line["received"],
+            "remaining": open_quantity, "maxReceivable": open_quantity, "lot": None,
+            "expiry": None, "sscc": None, "product": {"name": product.get("name", "")},
+            "barcodes": product.get("barcodes") or []})
+    return {"scanned": scanned, "orderNumber": transfer["number"], "noticeNumber": None,
+            "sscc": None, "version": transfer["version"], "state": transfer["state"],
+            "warehouseCode": transfer["toWarehouseCode"], "supplierCode": "", "lines": lines}

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from pda_client.documents import (
     RECEIVE_GOODS,
+    RECEIVE_TRANSFER,
     ExpectedLine,
     ReceivingDocument,
     gtin_key,
+    is_transfer_number,
     parse_date,
     read_keys,
 )
@@ -157,6 +159,14 @@ def receive_input(
             "idempotencyKey": idempotency_key}
 
 
+def transfer_receipt_input(received: dict[str, Any]) -> dict[str, Any]:
+    """``receiveTransfer`` takes the counted lines as ``receiveGoods`` does, under the transfer's
+    number."""
+    return {"transferNumber": received["document"], "warehouseCode": received["warehouseCode"],
+            "lines": received["lines"], "basedOnVersion": received["basedOnVersion"],
+            "idempotencyKey": received["idempotencyKey"]}
+
+
 class ReceivingSession:
     """One receipt being counted; made by ``PdaClient.start_receiving``, state in the queue."""
 
@@ -226,11 +236,15 @@ class ReceivingSession:
         reopen the session with the server's current document; the scans stay."""
         self._require_open()
         key = str(uuid.uuid4())
-        variables = {"input": self.receive_input(key)}
-        if not variables["input"]["lines"]:
+        received = self.receive_input(key)
+        if not received["lines"]:
             raise PdaError("NOTHING_COUNTED", "nothing counted yet: scan the goods first")
-        post = self._queue.add_post(operation="receiveGoods", document=RECEIVE_GOODS,
-                                    variables=variables, idempotency_key=key,
+        operation, document = "receiveGoods", RECEIVE_GOODS
+        if is_transfer_number(self.document.order_number):
+            operation, document = "receiveTransfer", RECEIVE_TRANSFER
+            received = transfer_receipt_input(received)
+        post = self._queue.add_post(operation=operation, document=document,
+                                    variables={"input": received}, idempotency_key=key,
                                     session_id=self.id)
         result = self._client.deliver(post)
         self.refresh()

@@ -151,7 +151,7 @@ async def test_transfer_events_reach_the_destination(
                        "transfer": {"number": view.transfer.number, "state": "PICKING"}}
 
 
-async def test_the_pda_picks_a_transfer_as_it_picks_a_pick_list(
+async def test_the_pda_picks_a_transfer_and_the_destination_receives_it_by_scan(
     live_server: LiveServer, db: Database, world: World, tmp_path: Path
 ) -> None:
     view = await new_transfer(db, world, {"P1": 8})
@@ -175,4 +175,22 @@ async def test_the_pda_picks_a_transfer_as_it_picks_a_pick_list(
     shipped = await ship(db, world, await transfer_now(db, view.transfer.number))
     assert shipped.transfer.state == "in_transit"
     assert await levels_of(db, "P1", "WH2") == {"in_transit": Decimal(8)}
+
+    def receive() -> tuple[list[tuple[str, str]], str]:
+        with PdaClient(f"http://127.0.0.1:{live_server.port}/graphql",
+                       queue_path=tmp_path / "dock.sqlite3", sleep=lambda _: None) as pda:
+            pda.login("warehouse", PASSWORD)
+            session = pda.start_receiving(view.transfer.number)
+            expected = [(line.sku, str(line.max_receivable)) for line in session.document.lines]
+            for _ in range(5):
+                session.scan(P1_EAN)
+            session.set_quantity("P1", 9)
+            over = session.post()
+            session.set_quantity("P1", 8)
+            return expected, f"{over.status} {session.post().status}"
+
+    # Nine is more than travelled: the server refuses it and the session reopens; eight goes.
+    assert await asyncio.to_thread(receive) == ([("P1", "8.0000")], "conflict sent")
+    assert await levels_of(db, "P1", "WH2") == {"available": Decimal(8)}
+    assert (await transfer_now(db, view.transfer.number)).transfer.state == "received"
     await assert_ledger_consistent(db)
