@@ -357,6 +357,19 @@ def ship(
         _finish(outcome, client)
 
 
+@app.command("ship-transfer")
+def ship_transfer(
+    transfer: Annotated[str, typer.Argument(help="The transfer whose picked goods leave, TR-….")],
+) -> None:
+    """Send a picked transfer on its way to the destination warehouse."""
+    with _client() as client:
+        try:
+            outcome = client.ship_transfer(transfer)
+        except PdaError as error:
+            _fail(str(error))
+        _finish(outcome, client)
+
+
 @app.command()
 def count(
     stocktake: Annotated[str, typer.Argument(help="The stocktake number, e.g. ST-2026-000001.")],

@@ -28,6 +28,7 @@ from pda_client import queue as q
 from pda_client.documents import (
     PRODUCTS_PER_QUERY,
     RECEIVING_DOCUMENT,
+    SHIP_TRANSFER,
     TRANSFER_DOCUMENT,
     is_transfer_number,
     products_query,
@@ -375,6 +376,17 @@ class PdaClient:
         post = self.queue.add_post(operation="confirmShipment", document=CONFIRM_SHIPMENT,
                                    variables={"input": data}, idempotency_key=key,
                                    subject=data["pickListNumber"])
+        return self.deliver_in_order(post)
+
+    def ship_transfer(self, transfer_number: str) -> PostResult:
+        """Queue and send shipTransfer, after any pick of the transfer still waiting: its
+        picked goods leave the source and travel to the destination."""
+        key = str(uuid.uuid4())
+        number = transfer_number.strip()
+        post = self.queue.add_post(
+            operation="shipTransfer", document=SHIP_TRANSFER,
+            variables={"input": {"transferNumber": number, "idempotencyKey": key}},
+            idempotency_key=key, subject=number)
         return self.deliver_in_order(post)
 
     # The queue: submit, deliver, sync

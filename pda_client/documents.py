@@ -184,3 +184,12 @@ def transfer_document(scanned: str, transfer: dict[str, Any],
     return {"scanned": scanned, "orderNumber": transfer["number"], "noticeNumber": None,
             "sscc": None, "version": transfer["version"], "state": transfer["state"],
             "warehouseCode": transfer["toWarehouseCode"], "supplierCode": "", "lines": lines}
+
+SHIP_TRANSFER = """
+mutation ShipTransfer($input: ShipTransferInput!) {
+  shipTransfer(input: $input) {
+    transfer { number state version }
+    userErrors { code field message }
+  }
+}
+"""

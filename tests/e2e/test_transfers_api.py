@@ -22,7 +22,7 @@ from tests.e2e.test_subscriptions import LiveServer, live_server, subscribed
 from tests.ledger_invariants import assert_ledger_consistent
 from tests.picking_setup import put_stock
 from tests.transfer_setup import levels as levels_of
-from tests.transfer_setup import new_transfer, ship, transfer_world
+from tests.transfer_setup import new_transfer, transfer_world
 from tests.world import PASSWORD, World
 
 __all__ = ["live_server"]
@@ -151,12 +151,12 @@ async def test_transfer_events_reach_the_destination(
                        "transfer": {"number": view.transfer.number, "state": "PICKING"}}
 
 
-async def test_the_pda_picks_a_transfer_and_the_destination_receives_it_by_scan(
+async def test_the_pda_picks_and_ships_a_transfer_and_the_destination_receives_it(
     live_server: LiveServer, db: Database, world: World, tmp_path: Path
 ) -> None:
     view = await new_transfer(db, world, {"P1": 8})
 
-    def pick() -> list[tuple[str, str]]:
+    def pick_and_ship() -> tuple[list[tuple[str, str]], str]:
         with PdaClient(f"http://127.0.0.1:{live_server.port}/graphql",
                        queue_path=tmp_path / "pda.sqlite3", sleep=lambda _: None) as pda:
             pda.login("warehouse", PASSWORD)
@@ -169,11 +169,11 @@ async def test_the_pda_picks_a_transfer_and_the_destination_receives_it_by_scan(
                 session.scan(P1_EAN)
                 session.set_quantity(current.remaining)
                 confirmed.append((current.bin, session.confirm().status))
-            return confirmed
+            return confirmed, pda.ship_transfer(view.transfer.number).status
 
-    assert await asyncio.to_thread(pick) == [("WH1-A-01", "sent"), ("WH1-A-02", "sent")]
-    shipped = await ship(db, world, await transfer_now(db, view.transfer.number))
-    assert shipped.transfer.state == "in_transit"
+    assert await asyncio.to_thread(pick_and_ship) == (
+        [("WH1-A-01", "sent"), ("WH1-A-02", "sent")], "sent")
+    assert (await transfer_now(db, view.transfer.number)).transfer.state == "in_transit"
     assert await levels_of(db, "P1", "WH2") == {"in_transit": Decimal(8)}
 
     def receive() -> tuple[list[tuple[str, str]], str]:
