@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from sqlalchemy import select
 from strawberry.scalars import JSON
 
 from schema.context import Info
@@ -87,10 +86,7 @@ class WebhookDelivery:
 
     @strawberry.field(description="Every attempt, oldest first.")
     async def attempt_log(self, info: Info) -> list[WebhookAttempt]:
-        rows = await info.context.session.scalars(
-            select(models.WebhookAttempt)
-            .where(models.WebhookAttempt.delivery_id == int(self.id))
-            .order_by(models.WebhookAttempt.id))
+        rows = await service.delivery_attempts(info.context.session, int(self.id))
         return [WebhookAttempt.of(row) for row in rows]
 
     @classmethod

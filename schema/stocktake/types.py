@@ -7,13 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.approvals.types import ApprovalTask
 from schema.catalog.types import Warehouse
 from schema.context import Info
 from schema.errors import UserError
 from schema.loaders import Loaders
+from server.db import AsyncSession
 from server.stocktake import models as rows
 from server.stocktake import queries
 from server.stocktake.rules import BinStatus, StocktakeStatus, sees_expected, total_value

@@ -18,6 +18,7 @@ from server.event_log import Position, current_mark
 from server.integrations.models import (
     DeliveryStatus,
     EndpointKind,
+    WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -172,3 +173,10 @@ async def deliveries_page(session: AsyncSession, principal: Principal, endpoint_
     stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
     return await paginate(session, stmt, WebhookDelivery.id, first=first, after=after,
                           max_page_size=max_page_size, newest_first=True)
+
+
+async def delivery_attempts(session: AsyncSession, delivery_id: int) -> list[WebhookAttempt]:
+    """Every attempt at one delivery, oldest first."""
+    return list(await session.scalars(
+        select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
+        .order_by(WebhookAttempt.id)))
