@@ -42,11 +42,10 @@ STORAGE_BINS = {"WH1": ("WH1-A-01", "WH1-A-02"), "WH2": ("WH2-A-01", "WH2-A-02")
 # P1 bought from S1 comes in under this lot, so a purchase return can name what was supplied.
 SUPPLIED_LOT = "PO"
 OPENING = Decimal(6)
-# Quantities are whole sixteenths of a unit, not any 4-place quantity: SQLite stores them as
-# binary floats, and its CHECKs that add quantities up fail on sums such as 0.9754 + 0.9 > 1.8754
-# (a bug of the schema on SQLite, reported with #11), while sums of sixteenths are exact.
-SIXTEENTHS = 16
-amounts = st.integers(1, 8 * SIXTEENTHS).map(lambda n: Decimal(n) / SIXTEENTHS)
+# Quantities are any 4-place quantity up to 8 units: on SQLite their sums are binary floats, so
+# every CHECK that adds quantities up must round (migration 0021).
+STEPS_PER_UNIT = 10_000
+amounts = st.integers(1, 8 * STEPS_PER_UNIT).map(lambda n: Decimal(n) / STEPS_PER_UNIT)
 
 
 @dataclass
@@ -190,11 +189,11 @@ def held_in_bin(tables: Tables, product_id: int, location_id: int, lot: str) -> 
 
 
 def portion(held: Decimal, share: Decimal | None, quantity: Decimal) -> Decimal:
-    """A share of what is held, in whole sixteenths (at least one), or the random quantity."""
+    """A share of what is held, in whole 4-place steps (at least one), or the random quantity."""
     if share is None:
         return quantity
-    sixteenths = (held * share * SIXTEENTHS).to_integral_value(ROUND_FLOOR)
-    return max(sixteenths, Decimal(1)) / SIXTEENTHS
+    steps = (held * share * STEPS_PER_UNIT).to_integral_value(ROUND_FLOOR)
+    return max(steps, Decimal(1)) / STEPS_PER_UNIT
 
 
 def chosen(options: list[T], pick: int) -> T:

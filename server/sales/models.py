@@ -86,8 +86,9 @@ class SalesOrderLine(IdMixin, Base):
         CheckConstraint("reserved_quantity >= 0 AND backordered_quantity >= 0 "
                         "AND picked_quantity >= 0 AND shipped_quantity >= 0",
                         name="progress_not_negative"),
-        CheckConstraint("reserved_quantity + backordered_quantity + picked_quantity "
-                        "+ shipped_quantity <= quantity", name="progress_within_quantity"),
+        # ROUND: SQLite adds NUMERIC as binary floats, which can overshoot a 4-place sum.
+        CheckConstraint("ROUND(reserved_quantity + backordered_quantity + picked_quantity "
+                        "+ shipped_quantity, 4) <= quantity", name="progress_within_quantity"),
     )
 
     order_id: Mapped[int] = mapped_column(
@@ -152,7 +153,7 @@ class PickListLine(IdMixin, Base):
         _one_of("status", PickLineStatus),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("picked_quantity >= 0 AND short_quantity >= 0 "
-                        "AND picked_quantity + short_quantity <= quantity",
+                        "AND ROUND(picked_quantity + short_quantity, 4) <= quantity",
                         name="progress_within_quantity"),
     )
 

@@ -51,7 +51,7 @@ class SalesReturnLine(IdMixin, Base):
         CheckConstraint("received_quantity >= 0 AND received_quantity <= quantity",
                         name="received_within_quantity"),
         CheckConstraint("restocked_quantity >= 0 AND scrapped_quantity >= 0 "
-                        "AND restocked_quantity + scrapped_quantity <= received_quantity",
+                        "AND ROUND(restocked_quantity + scrapped_quantity, 4) <= received_quantity",
                         name="decided_within_received"),
     )
 

@@ -184,6 +184,17 @@ async def test_a_line_can_be_picked_in_parts(db: Database, world: World) -> None
     assert kinds == ["TASK_CREATED", "TASK_UPDATED", "TASK_DONE"]
 
 
+async def test_four_place_parts_add_up_to_the_line_exactly(db: Database, world: World) -> None:
+    # SQLite keeps these as binary floats, where 0.8272 + 3.3433 comes out above 4.1705.
+    await put_stock(db, world, "P1", "WH1-A-01", 10, "100")
+    view = await release(db, world, await sales_order(db, world, {"P1": "4.1705"}))
+    await confirm_pick(db, world["warehouse"], pick(view, 1, "0.8272"))
+    rest = await confirm_pick(db, world["warehouse"], pick(view, 1, "3.3433", based_on_version=2))
+    assert rest.pick_list.state == "picked" and rest.lines[0].line.picked_quantity == D("4.1705")
+    _, lines = await order_row(db, view.lines[0].order_line.order_number)
+    assert (lines[0].reserved_quantity, lines[0].picked_quantity) == (0, D("4.1705"))
+
+
 async def test_wrong_bin_product_lot_and_over_picks_change_nothing(
     db: Database, world: World
 ) -> None:
