@@ -2,11 +2,15 @@
 
 A position is ``(txid, id)``. On PostgreSQL ids are taken before commit, so a smaller id can
 become visible after a larger one (the commit-order gap). As PgQ does, a reader only takes
-events whose transaction id is below the xmin of its snapshot: every transaction below it has
-ended, so all of its rows are visible now and no row below that bound can appear later. The
-reader's *mark* is such a position: every event before the mark has been read, every event read
-later lies at or after it. On SQLite writers are serialised, ids become visible in order, the
-txid is NULL and a position is ``(0, id)``.
+events whose transaction id is below a *horizon*: every transaction below it that could write
+to this database has ended, so all of its rows are visible now and no row below that bound can
+appear later. The reader's *mark* is such a position: every event before the mark has been
+read, every event read later lies at or after it. On SQLite writers are serialised, ids become
+visible in order, the txid is NULL and a position is ``(0, id)``.
+
+The horizon is the oldest transaction still running *in this database* (else the snapshot's
+xmax), not the snapshot's xmin: that xmin is cluster-wide, and one long transaction in another
+database on the same server would hold every live screen back until it ended.
 """
 
 from __future__ import annotations
@@ -18,14 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Select,
     and_,
     exists,
     func,
-    literal_column,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,8 +37,13 @@ from server.errors import InvalidInput
 from server.events import Event
 
 _CURSOR_PREFIX = "ev:"
-_SNAPSHOT_XMIN = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-                                BigInteger)
+_SNAPSHOT = text("SELECT pg_snapshot_xmax(s)::text, "
+                 "ARRAY(SELECT pg_snapshot_xip(s)::text) FROM pg_current_snapshot() AS s")
+# 32-bit xids of this database's backends inside a transaction that has an xid.
+_RUNNING_HERE = text(
+    "SELECT backend_xid::text FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
+    " AND datid = (SELECT oid FROM pg_database WHERE datname = current_database())")
+_XID_WRAP = 1 << 32
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -148,6 +156,20 @@ def _is_sqlite(connection: AsyncConnection) -> bool:
     return connection.dialect.name == "sqlite"
 
 
+async def _horizon(connection: AsyncConnection) -> int:
+    """A txid below which every transaction of this database has ended.
+
+    The snapshot comes first: a transaction running then either shows in pg_stat_activity
+    afterwards or has ended (and the next statement's snapshot sees its rows); one that takes an
+    xid later takes one at or above the snapshot's xmax. The activity view must not have been
+    read earlier in this transaction, which caches it."""
+    xmax, running = (await connection.execute(_SNAPSHOT)).one()
+    here = {int(xid) for xid in (await connection.scalars(_RUNNING_HERE))}
+    # pg_stat_activity shows 32-bit xids, the snapshot full ones (epoch and xid).
+    oldest_here = [int(txid) for txid in running if int(txid) % _XID_WRAP in here]
+    return min(oldest_here, default=int(xmax))
+
+
 def _between(sqlite: bool, low: Position, high: Position | None,
              low_inclusive: bool) -> ColumnElement[bool]:
     """Events with ``low < position < high`` (``low <=`` when inclusive)."""
@@ -168,8 +190,7 @@ async def current_mark(connection: AsyncConnection) -> Position:
     if _is_sqlite(connection):
         last = await connection.scalar(select(func.max(Event.id)))
         return Position(0, (last or 0) + 1)
-    xmin = await connection.scalar(select(_SNAPSHOT_XMIN))
-    return Position(int(xmin), 0)
+    return Position(await _horizon(connection), 0)
 
 
 async def newest_event_id(connection: AsyncConnection) -> int:
@@ -186,14 +207,14 @@ async def read_batch(connection: AsyncConnection, mark: Position, limit: int) ->
         events = [_stored(row) for row in rows]
         next_mark = Position(0, events[-1].position.id + 1) if events else mark
         return Batch(events, next_mark, more_soon=len(events) == limit)
-    xmin = int(await connection.scalar(select(_SNAPSHOT_XMIN)))
-    stmt = _ordered(sqlite, stmt.where(Event.txid < xmin)).limit(limit)
+    horizon = await _horizon(connection)
+    stmt = _ordered(sqlite, stmt.where(Event.txid < horizon)).limit(limit)
     events = [_stored(row) for row in (await connection.execute(stmt)).all()]
     if len(events) == limit:
         last = events[-1].position
         return Batch(events, Position(last.txid, last.id + 1), more_soon=True)
-    held_back = await connection.scalar(select(exists().where(Event.txid >= xmin)))
-    return Batch(events, max(mark, Position(xmin, 0)), more_soon=bool(held_back))
+    held_back = await connection.scalar(select(exists().where(Event.txid >= horizon)))
+    return Batch(events, max(mark, Position(horizon, 0)), more_soon=bool(held_back))
 
 
 async def read_range(

@@ -35,7 +35,7 @@ class Event(IdMixin, Base):
     __tablename__ = "event"
     __table_args__ = (
         Index("ix_event_topic_id", "topic", "id"),
-        # The reader's ranges: txid in [mark, xmin), and replays by (txid, id).
+        # The reader's ranges: txid in [mark, horizon), and replays by (txid, id).
         Index("ix_event_txid_id", "txid", "id"),
     )
 

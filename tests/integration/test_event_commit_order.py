@@ -4,7 +4,8 @@ smaller id can become visible after a larger one. Neither the live reader nor a 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import psycopg
+from sqlalchemy import make_url, select
 
 from server.db import Database
 from server.event_hub import EventHub, HubSettings
@@ -56,5 +57,31 @@ async def test_interleaved_transactions_committing_out_of_id_order_deliver_both_
             async with inbox(follow(hub, db, STOCK, before.position)) as replaying_later:
                 assert skus(await replaying_later.take(2)) == ["T1", "T2"]
                 assert await replaying_later.quiet()
+    finally:
+        await hub.stop()
+
+
+async def test_a_long_transaction_in_another_database_does_not_hold_events_back(
+    db: Database, postgres_only: None
+) -> None:
+    """The snapshot's xmin is cluster-wide; the reader's horizon only waits for this database."""
+    other_database = make_url(db.url).set(drivername="postgresql", database="postgres")
+    hub = EventHub(db, HubSettings(safety_poll=60.0))
+    await hub.start()
+    try:
+        async with await psycopg.AsyncConnection.connect(
+            other_database.render_as_string(hide_password=False)
+        ) as elsewhere:
+            # Takes an xid and keeps its transaction open: the cluster's xmin stays below it.
+            await elsewhere.execute("SELECT pg_current_xact_id()")
+            await post(db, (1, "BEFORE"))
+            async with inbox(follow(hub, db, STOCK, None)) as live:
+                [before] = await live.take(1, within=5.0)
+                await post(db, (1, "LIVE"))
+                assert skus(await live.take(1, within=5.0)) == ["LIVE"]
+            async with inbox(follow(hub, db, STOCK, before.position)) as replaying:
+                assert skus(await replaying.take(1, within=5.0)) == ["LIVE"]
+                assert await replaying.quiet()
+            await elsewhere.rollback()
     finally:
         await hub.stop()
