@@ -15,11 +15,11 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from server.db import Base, Database, IdMixin, IdType, TimestampMixin, utcnow
+from server.db import Base, Database, IdMixin, IdType, TimestampMixin, one_of, utcnow
 from server.errors import Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 
@@ -66,9 +66,7 @@ class User(IdMixin, TimestampMixin, Base):
 class UserRole(Base):
     __tablename__ = "user_role"
     __table_args__ = (
-        CheckConstraint(
-            "role IN (" + ", ".join(f"'{r.value}'" for r in Role) + ")", name="known_role"
-        ),
+        one_of("role", Role),
     )
 
     user_id: Mapped[int] = mapped_column(

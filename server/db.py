@@ -13,10 +13,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, ClassVar
 
 import orjson
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, TypeDecorator, event
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    TypeDecorator,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError
@@ -44,6 +54,12 @@ IdType = BigInteger().with_variant(Integer(), "sqlite")
 # Quantities and money: exact decimals, 4 places, never float.
 Quantity = Numeric(18, 4)
 Money = Numeric(18, 4)
+
+
+def one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """CHECK that a text column holds one of an enum's values (``ck_<table>_known_<column>``)."""
+    return CheckConstraint(f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")",
+                           name=f"known_{column}")
 
 
 def utcnow() -> datetime:

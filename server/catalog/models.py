@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db import Base, IdMixin, IdType, Money, TimestampMixin
+from server.db import Base, IdMixin, IdType, Money, TimestampMixin, one_of
 
 
 class LocationType(StrEnum):
@@ -117,10 +117,7 @@ class Location(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "location"
     __table_args__ = (
-        CheckConstraint(
-            "type IN (" + ", ".join(f"'{t.value}'" for t in LocationType) + ")",
-            name="known_type",
-        ),
+        one_of("type", LocationType),
     )
 
     code: Mapped[str] = mapped_column(String(64), unique=True)

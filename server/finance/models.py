@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, IdMixin, IdType, Money, utcnow
+from server.db import Base, IdMixin, IdType, Money, one_of, utcnow
 
 ZERO = Decimal(0)
 
@@ -35,10 +35,6 @@ class CustomerInvoiceState(StrEnum):
     PARTIALLY_PAID = "partially_paid"
     PAID = "paid"
 
-
-def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
-    return CheckConstraint(f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")",
-                           name=f"known_{column}")
 
 
 class FinancePolicy(Base):
@@ -66,7 +62,7 @@ class FinancePolicy(Base):
 class SupplierInvoice(IdMixin, Base):
     __tablename__ = "supplier_invoice"
     __table_args__ = (UniqueConstraint("supplier_id", "invoice_number"),
-                      _one_of("state", SupplierInvoiceState),
+                      one_of("state", SupplierInvoiceState),
                       CheckConstraint("tax >= 0", name="tax_not_negative"))
 
     supplier_id: Mapped[int] = mapped_column(IdType, ForeignKey("supplier.id"), index=True)
@@ -90,7 +86,7 @@ class SupplierInvoiceLine(IdMixin, Base):
     as they stood at matching, and the variances in money."""
 
     __tablename__ = "supplier_invoice_line"
-    __table_args__ = (UniqueConstraint("invoice_id", "line_no"), _one_of("result", MatchResult),
+    __table_args__ = (UniqueConstraint("invoice_id", "line_no"), one_of("result", MatchResult),
                       CheckConstraint("quantity > 0", name="quantity_positive"),
                       CheckConstraint("unit_price >= 0", name="unit_price_not_negative"))
 
@@ -113,7 +109,7 @@ class CustomerInvoice(IdMixin, Base):
     """Raised from one shipment, at the shipped quantities and the order prices."""
 
     __tablename__ = "customer_invoice"
-    __table_args__ = (_one_of("state", CustomerInvoiceState),
+    __table_args__ = (one_of("state", CustomerInvoiceState),
                       CheckConstraint("paid_amount >= 0 AND paid_amount <= total",
                                       name="paid_within_total"))
 

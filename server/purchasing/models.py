@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, IdMixin, IdType, Money, TimestampMixin, utcnow
+from server.db import Base, IdMixin, IdType, Money, TimestampMixin, one_of, utcnow
 from server.purchasing.return_states import ReturnState
 from server.purchasing.states import PoState
 
@@ -18,9 +18,7 @@ ZERO = Decimal(0)
 class PurchaseOrder(IdMixin, TimestampMixin, Base):
     __tablename__ = "purchase_order"
     __table_args__ = (
-        CheckConstraint(
-            "state IN (" + ", ".join(f"'{s.value}'" for s in PoState) + ")", name="known_state"
-        ),
+        one_of("state", PoState),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -125,10 +123,7 @@ class PurchaseReturn(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "purchase_return"
     __table_args__ = (
-        CheckConstraint(
-            "state IN (" + ", ".join(f"'{s.value}'" for s in ReturnState) + ")",
-            name="known_state",
-        ),
+        one_of("state", ReturnState),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)

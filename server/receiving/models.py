@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, IdMixin, IdType, Money, utcnow
+from server.db import Base, IdMixin, IdType, Money, one_of, utcnow
 
 
 class Receipt(IdMixin, Base):
@@ -86,10 +86,6 @@ class InspectionResult(StrEnum):
     CONCESSION = "concession"
 
 
-def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
-    return CheckConstraint(f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")",
-                           name=f"known_{column}")
-
 
 class WarehouseTask(IdMixin, Base):
     """A job on the warehouse to-do list: inspect a receipt line, or put a quantity away into a
@@ -98,8 +94,8 @@ class WarehouseTask(IdMixin, Base):
 
     __tablename__ = "warehouse_task"
     __table_args__ = (
-        _one_of("kind", TaskKind),
-        _one_of("status", TaskStatus),
+        one_of("kind", TaskKind),
+        one_of("status", TaskStatus),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("done_quantity >= 0 AND done_quantity <= quantity",
                         name="done_within_quantity"),
@@ -132,7 +128,7 @@ class Inspection(IdMixin, Base):
 
     __tablename__ = "inspection"
     __table_args__ = (
-        _one_of("result", InspectionResult),
+        one_of("result", InspectionResult),
         CheckConstraint("accepted_quantity >= 0 AND rejected_quantity >= 0 "
                         "AND accepted_quantity + rejected_quantity > 0", name="decides_something"),
     )

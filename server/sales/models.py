@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, IdMixin, IdType, Money, TimestampMixin, utcnow
+from server.db import Base, IdMixin, IdType, Money, TimestampMixin, one_of, utcnow
 
 ZERO = Decimal(0)
 
@@ -40,15 +40,11 @@ class PickLineStatus(StrEnum):
     SHORT = "short"  # nothing found: all of it reported short
 
 
-def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
-    return CheckConstraint(f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")",
-                           name=f"known_{column}")
-
 
 class SalesOrder(IdMixin, TimestampMixin, Base):
     __tablename__ = "sales_order"
-    __table_args__ = (_one_of("state", SalesOrderState),
-                      _one_of("shortage_policy", ShortagePolicy))
+    __table_args__ = (one_of("state", SalesOrderState),
+                      one_of("shortage_policy", ShortagePolicy))
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
     customer_id: Mapped[int] = mapped_column(IdType, ForeignKey("customer.id"), index=True)
@@ -132,7 +128,7 @@ class Reservation(IdMixin, Base):
 
 class PickList(IdMixin, Base):
     __tablename__ = "pick_list"
-    __table_args__ = (_one_of("state", PickListState),)
+    __table_args__ = (one_of("state", PickListState),)
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
     warehouse_id: Mapped[int] = mapped_column(IdType, ForeignKey("warehouse.id"), index=True)
@@ -150,7 +146,7 @@ class PickListLine(IdMixin, Base):
     __tablename__ = "pick_list_line"
     __table_args__ = (
         UniqueConstraint("pick_list_id", "line_no"),
-        _one_of("status", PickLineStatus),
+        one_of("status", PickLineStatus),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("picked_quantity >= 0 AND short_quantity >= 0 "
                         "AND ROUND(picked_quantity + short_quantity, 4) <= quantity",
@@ -222,7 +218,7 @@ class SalesHistory(Base):
 
     __tablename__ = "sales_history"
     __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_not_negative"),
-                      _one_of("source", HistorySource))
+                      one_of("source", HistorySource))
 
     product_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("product.id", ondelete="RESTRICT"), primary_key=True)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, IdMixin, IdType, Money, utcnow
+from server.db import Base, IdMixin, IdType, Money, one_of, utcnow
 
 ZERO = Decimal(0)
 
@@ -24,9 +24,7 @@ class SalesReturnState(StrEnum):
 
 class SalesReturn(IdMixin, Base):
     __tablename__ = "sales_return"
-    __table_args__ = (CheckConstraint(
-        "state IN (" + ", ".join(f"'{s.value}'" for s in SalesReturnState) + ")",
-        name="known_state"),)
+    __table_args__ = (one_of("state", SalesReturnState),)
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
     order_id: Mapped[int] = mapped_column(IdType, ForeignKey("sales_order.id"), index=True)

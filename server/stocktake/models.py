@@ -9,13 +9,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db import Base, IdMixin, IdType, Money, utcnow
+from server.db import Base, IdMixin, IdType, Money, one_of, utcnow
 from server.stocktake.rules import BinStatus, StocktakeStatus
-
-
-def _one_of(column: str, values: type[StocktakeStatus] | type[BinStatus]) -> CheckConstraint:
-    return CheckConstraint(f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")",
-                           name=f"known_{column}")
 
 
 class Stocktake(IdMixin, Base):
@@ -24,7 +19,7 @@ class Stocktake(IdMixin, Base):
     movements during the count, added to what the bin is expected to hold."""
 
     __tablename__ = "stocktake"
-    __table_args__ = (_one_of("status", StocktakeStatus),)
+    __table_args__ = (one_of("status", StocktakeStatus),)
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
     warehouse_id: Mapped[int] = mapped_column(IdType, ForeignKey("warehouse.id"), index=True)
@@ -52,7 +47,7 @@ class StocktakeBin(IdMixin, Base):
     __tablename__ = "stocktake_bin"
     __table_args__ = (
         UniqueConstraint("stocktake_id", "location_id"),
-        _one_of("status", BinStatus),
+        one_of("status", BinStatus),
         CheckConstraint("round >= 1", name="round_positive"),
     )
 

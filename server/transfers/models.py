@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, IdMixin, IdType, Money, utcnow
+from server.db import Base, IdMixin, IdType, Money, one_of, utcnow
 
 ZERO = Decimal(0)
 
@@ -29,8 +29,7 @@ class Transfer(IdMixin, Base):
     __tablename__ = "transfer"
     __table_args__ = (
         CheckConstraint("from_warehouse_id <> to_warehouse_id", name="two_warehouses"),
-        CheckConstraint("state IN (" + ", ".join(f"'{s.value}'" for s in TransferState) + ")",
-                        name="known_state"),
+        one_of("state", TransferState),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
