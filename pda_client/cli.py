@@ -13,6 +13,8 @@ returns (pda_client.returns_cli).
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Annotated, NoReturn
 
@@ -49,6 +51,15 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Ends the command with the message of a PdaError raised inside."""
+    try:
+        yield
+    except PdaError as error:
+        _fail(str(error))
+
+
 @app.command()
 def login(
     username: Annotated[str, typer.Argument(help="Your Caixiao username.")],
@@ -62,13 +73,11 @@ def login(
 ) -> None:
     """Log in and save the token for the next commands."""
     path = config_path()
-    try:
+    with _reported():
         server = url or _saved_url()
         with PdaClient(server) as client:
             session = client.login(username, password)
             save_config(path, PdaConfig(url=client.url, username=username, token=session.token))
-    except PdaError as error:
-        _fail(str(error))
     expires = f", valid until {session.expires_at:%Y-%m-%d %H:%M %Z}" if session.expires_at else ""
     typer.echo(f"Logged in to {client.url} as {username}{expires}. Token saved in {path}.")
 
@@ -95,12 +104,10 @@ def _client() -> PdaClient:
 @app.command()
 def whoami() -> None:
     """Show the user behind the saved token, as the server sees it."""
-    try:
+    with _reported():
         saved = _saved()
         with PdaClient(saved.url, token=saved.token) as client:
             identity = client.me()
-    except PdaError as error:
-        _fail(str(error))
     supplier = f", supplier {identity.supplier_id}" if identity.supplier_id else ""
     typer.echo(f"{identity.username} on {saved.url} (roles: {', '.join(identity.roles)}{supplier})")
 
@@ -185,10 +192,8 @@ def receive(
 ) -> None:
     """Count goods against a document: each scan is a line on stdin."""
     with _client() as client:
-        try:
+        with _reported():
             session = client.start_receiving(document)
-        except PdaError as error:
-            _fail(str(error))
         doc = session.document
         notice = f", ASN {doc.notice_number}" if doc.notice_number else ""
         typer.echo(f"Receiving {doc.order_number}{notice} into {doc.warehouse_code} "
@@ -251,17 +256,23 @@ def _show_tasks(tasks: list[WarehouseTask]) -> None:
 def _list_tasks(warehouse: str | None, kind: str) -> None:
     if not warehouse:
         _fail(f"give the warehouse with --warehouse (or ${WAREHOUSE_ENV})")
-    with _client() as client:
-        try:
-            _show_tasks(client.tasks(warehouse, [kind]))
-        except PdaError as error:
-            _fail(str(error))
+    with _client() as client, _reported():
+        _show_tasks(client.tasks(warehouse, [kind]))
 
 
 def _finish(result: PostResult, client: PdaClient) -> None:
     _show_post(result, client.pending_count())
     if result.status not in (SENT, PENDING):
         raise typer.Exit(1)
+
+
+def _send(action: Callable[[PdaClient], PostResult]) -> None:
+    """Post one action with the saved login and show how it went; exit 1 unless it was sent or
+    waits in the queue."""
+    with _client() as client:
+        with _reported():
+            outcome = action(client)
+        _finish(outcome, client)
 
 
 @app.command()
@@ -281,15 +292,13 @@ def inspect(
         _list_tasks(warehouse, "QC")
         return
     with _client() as client:
-        try:
+        with _reported():
             accepted, rejected = to_quantity(accept, "--accept"), to_quantity(reject, "--reject")
             decision = result or ("PASS" if not rejected else "FAIL" if not accepted else None)
             if decision is None:
                 _fail("give --result (PASS, FAIL or CONCESSION) for a split decision")
             outcome = client.record_inspection(task_id, accepted, rejected, decision, notes,
                                                reject_location_code=reject_location)
-        except PdaError as error:
-            _fail(str(error))
         _finish(outcome, client)
 
 
@@ -309,13 +318,8 @@ def putaway(
         return
     if sku is None or from_bin is None or to_bin_barcode is None or quantity is None:
         _fail("usage: caixiao-pda putaway SKU FROM_BIN TO_BIN_BARCODE QTY [--lot L]")
-    with _client() as client:
-        try:
-            outcome = client.putaway(sku, from_bin, to_bin_barcode, quantity, lot,
-                                     warehouse_code=warehouse)
-        except PdaError as error:
-            _fail(str(error))
-        _finish(outcome, client)
+    _send(lambda client: client.putaway(sku, from_bin, to_bin_barcode, quantity, lot,
+                                        warehouse_code=warehouse))
 
 
 @app.command()
@@ -328,11 +332,9 @@ def pick(
     if pick_list is None and not warehouse:
         _fail(f"give the pick list, or the warehouse with --warehouse (or ${WAREHOUSE_ENV})")
     with _client() as client:
-        try:
+        with _reported():
             session = (client.start_picking(pick_list) if pick_list
                        else client.next_pick_task(str(warehouse)))
-        except PdaError as error:
-            _fail(str(error))
         if session is None:
             typer.echo(f"No pick tasks left in {warehouse}.")
             return
@@ -349,12 +351,7 @@ def ship(
     tracking: Annotated[str, typer.Option(help="The carrier's tracking number.")],
 ) -> None:
     """Confirm the shipment of everything picked on a pick list."""
-    with _client() as client:
-        try:
-            outcome = client.confirm_shipment(pick_list, carrier, tracking)
-        except PdaError as error:
-            _fail(str(error))
-        _finish(outcome, client)
+    _send(lambda client: client.confirm_shipment(pick_list, carrier, tracking))
 
 
 @app.command("ship-transfer")
@@ -362,12 +359,7 @@ def ship_transfer(
     transfer: Annotated[str, typer.Argument(help="The transfer whose picked goods leave, TR-….")],
 ) -> None:
     """Send a picked transfer on its way to the destination warehouse."""
-    with _client() as client:
-        try:
-            outcome = client.ship_transfer(transfer)
-        except PdaError as error:
-            _fail(str(error))
-        _finish(outcome, client)
+    _send(lambda client: client.ship_transfer(transfer))
 
 
 @app.command()
@@ -380,17 +372,15 @@ def count(
 ) -> None:
     """Count a stocktake: scan a bin, then its items; `done` sends the bin's counts."""
     with _client() as client:
-        try:
+        with _reported():
             session = start_counting(client, stocktake, device or socket.gethostname())
-        except PdaError as error:
-            _fail(str(error))
         blind = " (blind)" if session.document.get("blind") else ""
         typer.echo(f"Counting {session.number}{blind} as {session.device_id} (session "
                    f"{session.id}, {client.pending_count()} pending). {COUNT_HELP}")
         count_loop(session, lambda result: _show_post(result, client.pending_count()))
 
 
-app.add_typer(return_commands(_client, _finish), name="return")
+app.add_typer(return_commands(_send), name="return")
 
 
 def main() -> None:

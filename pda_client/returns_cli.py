@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 
 from pda_client import returns
-from pda_client.client import PdaClient, PdaError
+from pda_client.client import PdaClient
 from pda_client.outbox import PostResult
 
-ClientFactory = Callable[[], PdaClient]
-Finish = Callable[[PostResult, PdaClient], None]
+# Posts one action with the main CLI's login and reports how it went.
+Send = Callable[[Callable[[PdaClient], PostResult]], None]
 
 
-def return_commands(client_factory: ClientFactory, finish: Finish) -> typer.Typer:
+def return_commands(send: Send) -> typer.Typer:
     """The ``return`` command group, built on the main CLI's login and reporting."""
     group = typer.Typer(help="Sales returns: receive them by scan, inspect them.",
                         no_args_is_help=True)
@@ -29,13 +29,7 @@ def return_commands(client_factory: ClientFactory, finish: Finish) -> typer.Type
             "--warehouse", envvar="CAIXIAO_PDA_WAREHOUSE", help="Warehouse code.")],
     ) -> None:
         """Receive returned goods into pending QC, one QC task per line."""
-        with client_factory() as client:
-            try:
-                outcome = returns.receive_return(client, document, warehouse, scans)
-            except PdaError as error:
-                typer.echo(f"error: {error}", err=True)
-                raise typer.Exit(1) from None
-            finish(outcome, client)
+        send(lambda client: returns.receive_return(client, document, warehouse, scans))
 
     @group.command("inspect")
     def inspect(
@@ -47,13 +41,7 @@ def return_commands(client_factory: ClientFactory, finish: Finish) -> typer.Type
             help="Where scrapped goods go (default: the warehouse's rejected bin).")] = None,
     ) -> None:
         """Restock and/or scrap part of a return's QC task."""
-        with client_factory() as client:
-            try:
-                outcome = returns.inspect_return(client, task_id, restock, scrap, notes,
-                                                 reject_location_code=reject_location)
-            except PdaError as error:
-                typer.echo(f"error: {error}", err=True)
-                raise typer.Exit(1) from None
-            finish(outcome, client)
+        send(lambda client: returns.inspect_return(client, task_id, restock, scrap, notes,
+                                                   reject_location_code=reject_location))
 
     return group
