@@ -14,10 +14,10 @@ from schema.catalog.query import page_request
 from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.event_execution import SharedEventRoot
+from schema.live import drained, live_hub
 from schema.pagination import Connection, connection
 from schema.purchasing.types import PurchaseOrder
 from server.errors import InvalidInput
-from server.event_hub import HubStopped
 from server.event_log import StoredEvent
 from server.planning import decisions, engine, suggestion_queries
 from server.planning.models import SuggestionStatus
@@ -295,9 +295,7 @@ class SuggestionSubscription:
         self, info: Info, warehouse_code: str | None = None, after: str | None = None
     ) -> AsyncGenerator[SuggestionsChanged, None]:
         context = info.context
-        if context.events is None:
-            raise HubStopped("live events are not running on this server")
         stream = await suggestion_queries.suggestions_changed(
-            context.db, context.events, context.user(), warehouse_code, after)
-        async for event in stream:
+            context.db, live_hub(context), context.user(), warehouse_code, after)
+        async for event in drained(stream):
             yield SuggestionsChanged.from_event(event)

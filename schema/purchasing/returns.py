@@ -11,6 +11,7 @@ import strawberry
 from schema.catalog.query import page_request
 from schema.context import Info
 from schema.errors import UserError, attempt
+from schema.live import drained, live_hub
 from schema.pagination import Connection, connection
 from schema.purchasing.return_types import (
     PurchaseReturn,
@@ -20,7 +21,6 @@ from schema.purchasing.return_types import (
     ReturnBucket,
     SupplierAccount,
 )
-from schema.purchasing.subscription import drained, live_hub
 from server.event_log import StoredEvent
 from server.finance import returns as shipping
 from server.inventory.models import Bucket

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from decimal import Decimal
 
 import strawberry
 from strawberry.scalars import JSON
 
-from schema.context import Context, Info
-from server.event_hub import EventHub, HubStopped
+from schema.context import Info
+from schema.live import drained, live_hub
 from server.event_log import StoredEvent
 from server.purchasing import feeds
 
@@ -55,20 +55,6 @@ class PurchaseOrderEvent:
                    state=body["state"], version=body["version"],
                    total_amount=Decimal(body["totalAmount"]), actor=body["actor"],
                    at=event.created_at)
-
-
-def live_hub(context: Context) -> EventHub:
-    if context.events is None:
-        raise HubStopped("live events are not running on this server")
-    return context.events
-
-
-async def drained(stream: AsyncIterator[StoredEvent]) -> AsyncIterator[StoredEvent]:
-    try:
-        async for event in stream:
-            yield event
-    finally:
-        await stream.aclose()  # type: ignore[attr-defined]
 
 
 @strawberry.type

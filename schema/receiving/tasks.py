@@ -14,10 +14,10 @@ from schema.catalog.types import Location, Product
 from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.inventory.types import StockMovement
+from schema.live import drained, live_hub
 from schema.loaders import Loaders
 from schema.pagination import Connection, connection
 from server.errors import NotFound
-from server.event_hub import HubStopped
 from server.receiving import inspection, putaway, tasks
 from server.receiving import models as rows
 from server.receiving.models import InspectionResult, TaskKind, TaskStatus
@@ -242,17 +242,12 @@ class TaskSubscription:
         self, info: Info, warehouse_code: str, after: str | None = None
     ) -> AsyncGenerator[WarehouseTaskEvent, None]:
         context = info.context
-        if context.events is None:
-            raise HubStopped("live events are not running on this server")
-        stream = await tasks.task_feed(context.db, context.events, context.user(),
+        stream = await tasks.task_feed(context.db, live_hub(context), context.user(),
                                        warehouse_code, after)
-        try:
-            async for event in stream:
-                # Fresh loaders on a short read per event: the task as it stands now.
-                async with context.db.reader() as session:
-                    loaders = Loaders(session)
-                    row = await loaders.warehouse_task.load(event.payload["taskId"])
-                    yield WarehouseTaskEvent(cursor=event.cursor, kind=event.kind,
-                                             task=WarehouseTask.from_row(row, loaders))
-        finally:
-            await stream.aclose()
+        async for event in drained(stream):
+            # Fresh loaders on a short read per event: the task as it stands now.
+            async with context.db.reader() as session:
+                loaders = Loaders(session)
+                row = await loaders.warehouse_task.load(event.payload["taskId"])
+                yield WarehouseTaskEvent(cursor=event.cursor, kind=event.kind,
+                                         task=WarehouseTask.from_row(row, loaders))

@@ -10,7 +10,7 @@ import strawberry
 
 from schema.context import Info
 from schema.event_execution import SharedEventRoot
-from server.event_hub import HubStopped
+from schema.live import drained, live_hub
 from server.event_log import StoredEvent
 from server.sales import alerts
 
@@ -58,9 +58,7 @@ class SalesAlertSubscription:
         after: str | None = None,
     ) -> AsyncGenerator[SalesAlert, None]:
         context = info.context
-        if context.events is None:
-            raise HubStopped("live events are not running on this server")
-        stream = await alerts.sales_alerts(context.db, context.events, context.user(),
+        stream = await alerts.sales_alerts(context.db, live_hub(context), context.user(),
                                            salesperson, region, after)
-        async for event in stream:
+        async for event in drained(stream):
             yield SalesAlert.from_event(event)

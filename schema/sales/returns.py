@@ -13,8 +13,8 @@ import strawberry
 from schema.catalog.query import page_request
 from schema.context import Info
 from schema.errors import UserError, attempt
+from schema.live import drained, live_hub
 from schema.pagination import Connection, connection
-from server.event_hub import HubStopped
 from server.sales import return_receiving, returns
 from server.sales.return_models import SalesReturnState
 from server.sales.return_receiving import ReturnInspectionRequest, ReturnReceiptOutcome
@@ -238,11 +238,9 @@ class SalesReturnSubscription:
         after: str | None = None,
     ) -> AsyncGenerator[SalesReturnEvent, None]:
         context = info.context
-        if context.events is None:
-            raise HubStopped("live events are not running on this server")
-        stream = await returns.return_feed(context.db, context.events, context.user(),
+        stream = await returns.return_feed(context.db, live_hub(context), context.user(),
                                            warehouse_code, number, after)
-        async for event in stream:
+        async for event in drained(stream):
             body = event.payload
             yield SalesReturnEvent(
                 cursor=event.cursor, kind=event.kind, number=body["number"],

@@ -10,6 +10,7 @@ import strawberry
 from schema.catalog.query import page_request
 from schema.context import Info
 from schema.errors import UserError, attempt
+from schema.live import drained, live_hub
 from schema.loaders import Loaders
 from schema.pagination import Connection, connection
 from schema.stocktake.types import (
@@ -28,7 +29,6 @@ from schema.stocktake.types import (
     StocktakeStatusKind,
 )
 from server.db import AsyncSession
-from server.event_hub import HubStopped
 from server.stocktake import closing, queries, service
 from server.stocktake import models as rows
 from server.stocktake.rules import CountRequest
@@ -141,18 +141,13 @@ class StocktakeSubscription:
         self, info: Info, warehouse_code: str, after: str | None = None
     ) -> AsyncGenerator[CountTaskEvent, None]:
         context = info.context
-        if context.events is None:
-            raise HubStopped("live events are not running on this server")
-        stream = await queries.task_feed(context.db, context.events, context.user(),
+        stream = await queries.task_feed(context.db, live_hub(context), context.user(),
                                          warehouse_code, after)
-        try:
-            async for event in stream:
-                async with context.db.reader() as session:
-                    view = await queries.task_by_id(session, event.payload["taskId"])
-                    task = CountTask.from_view(view, event.payload["stocktakeNumber"])
-                yield CountTaskEvent(cursor=event.cursor, kind=event.kind, task=task)
-        finally:
-            await stream.aclose()
+        async for event in drained(stream):
+            async with context.db.reader() as session:
+                view = await queries.task_by_id(session, event.payload["taskId"])
+                task = CountTask.from_view(view, event.payload["stocktakeNumber"])
+            yield CountTaskEvent(cursor=event.cursor, kind=event.kind, task=task)
 
     @strawberry.subscription(description="A warehouse's stocktakes as their status changes; "
                                          "with `after`, the missed events first.")
@@ -160,17 +155,12 @@ class StocktakeSubscription:
         self, info: Info, warehouse_code: str, after: str | None = None
     ) -> AsyncGenerator[StocktakeEvent, None]:
         context = info.context
-        if context.events is None:
-            raise HubStopped("live events are not running on this server")
-        stream = await queries.status_feed(context.db, context.events, context.user(),
+        stream = await queries.status_feed(context.db, live_hub(context), context.user(),
                                            warehouse_code, after)
-        try:
-            async for event in stream:
-                # A fresh session per event: the stocktake and its lines as they stand now.
-                async with context.db.reader() as session:
-                    stocktake = await _stocktake_now(session, Loaders(session),
-                                                     str(event.document_number))
-                    yield StocktakeEvent(cursor=event.cursor, kind=event.kind,
-                                         stocktake=stocktake)
-        finally:
-            await stream.aclose()
+        async for event in drained(stream):
+            # A fresh session per event: the stocktake and its lines as they stand now.
+            async with context.db.reader() as session:
+                stocktake = await _stocktake_now(session, Loaders(session),
+                                                 str(event.document_number))
+                yield StocktakeEvent(cursor=event.cursor, kind=event.kind,
+                                     stocktake=stocktake)

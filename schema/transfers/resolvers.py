@@ -11,10 +11,10 @@ import strawberry
 from schema.catalog.query import page_request
 from schema.context import Info
 from schema.errors import UserError, attempt
+from schema.live import drained, live_hub
 from schema.pagination import Connection, connection
 from schema.receiving.receipts import ReceiveLineInput
 from schema.transfers.types import Transfer, TransferDirection, TransferStateKind
-from server.event_hub import HubStopped
 from server.receiving.receipt_rules import ReceiveLine
 from server.sales.pick_rules import PickRequest
 from server.transfers import queries
@@ -198,16 +198,11 @@ class TransferSubscription:
         self, info: Info, warehouse_code: str, after: str | None = None
     ) -> AsyncGenerator[TransferEvent, None]:
         context = info.context
-        if context.events is None:
-            raise HubStopped("live events are not running on this server")
-        stream = await queries.transfer_feed(context.db, context.events, context.user(),
+        stream = await queries.transfer_feed(context.db, live_hub(context), context.user(),
                                              warehouse_code, after)
-        try:
-            async for event in stream:
-                async with context.db.reader() as session:
-                    view = await queries.transfer_view(session, event.payload["number"])
-                yield TransferEvent(cursor=event.cursor, kind=event.kind,
-                                    direction=Direction(event.payload["direction"]),
-                                    transfer=Transfer.from_view(view))
-        finally:
-            await stream.aclose()
+        async for event in drained(stream):
+            async with context.db.reader() as session:
+                view = await queries.transfer_view(session, event.payload["number"])
+            yield TransferEvent(cursor=event.cursor, kind=event.kind,
+                                direction=Direction(event.payload["direction"]),
+                                transfer=Transfer.from_view(view))
