@@ -105,6 +105,8 @@ def horizon_weeks(suppliers: Sequence[SupplierTerms], policy: Policy, today: dat
 
 def first_candidate(options: Sequence[SupplierOption]) -> SupplierOption:
     """The supplier rules' lead time and MOQ start from: the preferred one, else the cheapest."""
+    if len(options) == 1:
+        return options[0]
     return min(options, key=lambda o: (not o.terms.preferred, o.terms.unit_price, o.terms.code))
 
 

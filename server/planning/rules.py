@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, Protocol
 
 from server.errors import DomainError, InvalidInput
@@ -224,6 +225,10 @@ def _fire(rule: Rule, parameters: PlanningParameters,
 _MEMO_LIMIT = 4096
 
 
+def _no_facts(_: object) -> tuple[()]:
+    return ()
+
+
 class RuleEvaluator:
     """``apply_rules`` for many products, with the same outcome, cheaper: scope is tested on
     the product's own attributes before any metric is computed; only the metrics the covering
@@ -234,7 +239,9 @@ class RuleEvaluator:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = in_priority_order(rules)
         self._names = [tuple(sorted(rule.fact_names)) for rule in self.rules]
-        self._memo: list[dict[tuple[Any, ...], bool | str]] = [{} for _ in self.rules]
+        # A rule's memo key: the values of the facts it mentions (one bare value for one fact).
+        self._keys = [itemgetter(*names) if names else _no_facts for names in self._names]
+        self._memo: list[dict[Any, bool | str]] = [{} for _ in self.rules]
         # Scopes look at few distinct values (skus only when some rule names skus), so which
         # rules cover a product is remembered per those values, with the facts they need.
         self._by_sku = any(rule.scope.skus for rule in self.rules)
@@ -246,9 +253,9 @@ class RuleEvaluator:
             return RuleOutcome(parameters, ())
         values = named_facts(facts, names)
         verdicts: dict[int, bool | str] = {}
-        missed: list[tuple[int, tuple[Any, ...]]] = []
+        missed: list[tuple[int, Any]] = []
         for index in covering:
-            key = tuple(values[name] for name in self._names[index])
+            key = self._keys[index](values)
             known = self._memo[index].get(key)
             if known is None:
                 missed.append((index, key))
