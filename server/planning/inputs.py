@@ -234,7 +234,6 @@ async def _history(
         .where(in_window)
         .group_by(SalesHistory.product_id, SalesHistory.warehouse_id, SalesHistory.week_start)
     )
-    dense: dict[Pair, np.ndarray] = {}
     if session.get_bind().dialect.name == "postgresql":
         # One row per pair with its weeks as arrays: 52 weeks × 100,000 products would be 5.2
         # million rows to read one by one.
@@ -256,16 +255,24 @@ async def _history(
         cells = np.array(list(chain.from_iterable(r[2] for r in found)), dtype=np.int64)
         weights = np.array(list(chain.from_iterable(r[3] for r in found)), dtype=np.float64)
         table = np.bincount(cells + starts, weights, minlength=len(found) * weeks)
-        for row, (product_id, warehouse_id, _, _) in enumerate(found):
-            dense[(product_id, warehouse_id)] = table[row * weeks:(row + 1) * weeks]
+        pairs = [(product_id, warehouse_id) for product_id, warehouse_id, _, _ in found]
     else:
-        for product_id, warehouse_id, week, quantity in await rows(
-                by_week, SalesHistory.product_id, SalesHistory.warehouse_id):
-            series = dense.setdefault((product_id, warehouse_id), np.zeros(weeks))
-            series[(week - window.history_from).days // 7] = float(quantity)
+        cell: dict[Pair, int] = {}
+        entries = [(cell.setdefault((product_id, warehouse_id), len(cell)),
+                    (week - window.history_from).days // 7, float(quantity))
+                   for product_id, warehouse_id, week, quantity in await rows(
+                       by_week, SalesHistory.product_id, SalesHistory.warehouse_id)]
+        table = np.zeros(len(cell) * weeks)
+        for row, week, quantity in entries:
+            table[row * weeks + week] = quantity
+        pairs = list(cell)
+    series = table.reshape(len(pairs), weeks)
+    # Each pair's series from its first week with sales, for the whole slice at once.
+    selling = series > 0
+    sells = selling.any(axis=1).tolist()
+    first = selling.argmax(axis=1).tolist()
     history: dict[Pair, tuple[float, ...]] = {}
-    for pair, series in dense.items():
-        selling = np.flatnonzero(series > 0)
-        if len(selling):
-            history[pair] = tuple(series[selling[0]:].tolist())
+    for pair, weekly, sold, start in zip(pairs, series.tolist(), sells, first, strict=True):
+        if sold:
+            history[pair] = tuple(weekly[start:])
     return history

@@ -45,6 +45,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from server.errors import DomainError, InvalidInput, Problem
 
@@ -102,9 +103,10 @@ class NettingInput:
     review_period_days: int = 7
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One line of the explanation: a term of the formula (or a decision), its value, a note."""
+class Term(NamedTuple):
+    """One line of the explanation: a term of the formula (or a decision), its value, a note.
+    A named tuple: every netting makes twelve, and a tuple is made several times faster than a
+    frozen dataclass."""
 
     term: str
     value: Decimal | int | str
@@ -359,15 +361,22 @@ def net_requirement(inputs: NettingInput) -> NettingResult:
 
 def _forecast_note(today: date, days: int, inputs: NettingInput) -> str:
     """Per week in the horizon: what counted (forecast or open orders above it), pro rata."""
+    forecast_of, orders_of = inputs.weekly_forecast.get, inputs.open_orders_by_week.get
     parts = []
-    for week, _, inside in _week_segments(today, days):
-        forecast = inputs.weekly_forecast.get(week, Decimal(0))
-        orders = inputs.open_orders_by_week.get(week, Decimal(0))
-        source = f"forecast {forecast} − open orders {orders}" if orders else (
-            f"forecast {forecast}"
-        )
-        parts.append(f"week {week}: {source} × {inside}/7")
+    for week, head, tail in _note_frames(today, days):
+        forecast = forecast_of(week, ZERO)
+        orders = orders_of(week, ZERO)
+        parts.append(f"{head}forecast {forecast} − open orders {orders}{tail}" if orders
+                     else f"{head}forecast {forecast}{tail}")
     return "; ".join(parts)
+
+
+@lru_cache(maxsize=256)
+def _note_frames(today: date, days: int) -> tuple[tuple[date, str, str], ...]:
+    """Per week of the horizon, the words of its note around its quantities: the same for every
+    product of a run with this horizon."""
+    return tuple((week, f"week {week}: ", f" × {inside}/7")
+                 for week, _, inside in _week_segments(today, days))
 
 
 def _rounding_note(net: Decimal, quantity: Decimal, supplier: SupplierTerms) -> str:

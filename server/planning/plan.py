@@ -45,6 +45,8 @@ from server.weeks import week_label
 
 DAYS_PER_WEEK = 7
 ZERO = Decimal(0)
+# A week beyond the baseline's horizon, as the baseline's own zero would read.
+_NO_BASELINE_WEEK = Decimal(str(round(0.0, 4)))
 # Every suggestion of a run labels the same few weeks.
 _week_label = lru_cache(maxsize=512)(week_label)
 
@@ -103,6 +105,8 @@ def horizon_weeks(suppliers: Sequence[SupplierTerms], policy: Policy, today: dat
 
 def first_candidate(options: Sequence[SupplierOption]) -> SupplierOption:
     """The supplier rules' lead time and MOQ start from: the preferred one, else the cheapest."""
+    if len(options) == 1:
+        return options[0]
     return min(options, key=lambda o: (not o.terms.preferred, o.terms.unit_price, o.terms.code))
 
 
@@ -199,18 +203,24 @@ def suggestion_of(
 def _weekly_forecast(
     facts: PairFacts, baseline: Baseline | None, monday: date, weeks: int
 ) -> tuple[dict[date, Decimal], dict[date, str]]:
+    entered = facts.entered_forecast
+    fitted = baseline.weekly if baseline else ()
     forecast: dict[date, Decimal] = {}
     sources: dict[date, str] = {}
-    for offset in range(weeks):
-        week = monday + timedelta(weeks=offset)
-        entered = facts.entered_forecast.get(week)
-        if entered is not None:
-            forecast[week], sources[week] = entered, "entered"
+    for offset, week in enumerate(_weeks_from(monday, weeks)):
+        quantity = entered.get(week) if entered else None
+        if quantity is not None:
+            forecast[week], sources[week] = quantity, "entered"
         else:
-            value = baseline.weekly[offset] if baseline and offset < len(baseline.weekly) else 0.0
-            forecast[week] = Decimal(str(round(value, 4)))
+            forecast[week] = (Decimal(str(round(fitted[offset], 4))) if offset < len(fitted)
+                              else _NO_BASELINE_WEEK)
             sources[week] = "baseline"
     return forecast, sources
+
+
+@lru_cache(maxsize=64)
+def _weeks_from(monday: date, weeks: int) -> tuple[date, ...]:
+    return tuple(monday + timedelta(weeks=offset) for offset in range(weeks))
 
 
 def _average(forecast: Mapping[date, Decimal]) -> Decimal:
@@ -246,16 +256,20 @@ def _adjusted_terms(
     options: Sequence[SupplierOption], before: PlanningParameters, after: PlanningParameters
 ) -> tuple[SupplierTerms, ...]:
     shift = after.lead_time_days - before.lead_time_days
-    moq_changed = after.min_order_quantity != before.min_order_quantity
+    moq = after.min_order_quantity
+    moq_changed = moq != before.min_order_quantity and moq > 0
+    if not shift and not moq_changed:
+        return tuple(option.terms for option in options)
     adjusted = []
     for option in options:
         terms = option.terms
+        changes: dict[str, Any] = {}
         if shift:
             days = (Decimal(terms.lead_time_days) + shift).to_integral_value(ROUND_CEILING)
-            terms = replace(terms, lead_time_days=max(int(days), 0))
-        if moq_changed and after.min_order_quantity > 0:
-            terms = replace(terms, moq=max(terms.moq, after.min_order_quantity))
-        adjusted.append(terms)
+            changes["lead_time_days"] = max(int(days), 0)
+        if moq_changed:
+            changes["moq"] = max(terms.moq, moq)
+        adjusted.append(replace(terms, **changes))
     return tuple(adjusted)
 
 
@@ -270,8 +284,10 @@ def _safety_note(own: Decimal, statistical: Decimal, policy: Policy) -> str:
 def _shown(value: Decimal | int | str) -> str:
     """A value as the explanation shows it: quantities to at most 4 places, no trailing zeros."""
     if isinstance(value, Decimal):
-        # Equal values show alike, except zero and minus zero: only those are not remembered.
-        return _shown_quantity(value) if value else _format_quantity(value)
+        if value:
+            return _shown_quantity(value)
+        # Zero and minus zero are equal, so they are not remembered: their sign is their form.
+        return "-0" if value.is_signed() else "0"
     return str(value)
 
 
@@ -279,5 +295,5 @@ def _format_quantity(value: Decimal) -> str:
     return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
 
 
-# A run shows the same few quantities (zeros, lead times, MOQs) in most explanations.
+# A run shows the same few quantities (lead times, MOQs, stock levels) in most explanations.
 _shown_quantity = lru_cache(maxsize=4096)(_format_quantity)

@@ -19,9 +19,10 @@ Three growth ratios need four weeks of sales, e.g. 100, 125, 155, 190 (+25 %, +2
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, Protocol
 
 from server.errors import DomainError, InvalidInput
@@ -140,6 +141,16 @@ class PlanningParameters:
         value: Decimal = getattr(self, target.value)
         return value
 
+    def with_value(self, target: Target, value: Decimal) -> PlanningParameters:
+        """These parameters with ``target`` set to ``value`` (``dataclasses.replace``, without
+        its generic cost: rules fire on most products of a run)."""
+        return PlanningParameters(
+            value if target is Target.SAFETY_STOCK else self.safety_stock,
+            value if target is Target.FORECAST else self.forecast,
+            value if target is Target.LEAD_TIME_DAYS else self.lead_time_days,
+            value if target is Target.MIN_ORDER_QUANTITY else self.min_order_quantity,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RuleApplication:
@@ -204,7 +215,7 @@ def _fire(rule: Rule, parameters: PlanningParameters,
     for action in rule.actions:
         before = parameters.value(action.target)
         after = action.apply(before)
-        parameters = replace(parameters, **{action.target.value: after})
+        parameters = parameters.with_value(action.target, after)
         applications.append(RuleApplication(rule.name, action.target, before, after))
     return parameters
 
@@ -212,6 +223,10 @@ def _fire(rule: Rule, parameters: PlanningParameters,
 # Remembered verdicts per rule: enough for every distinct value of a month, a category or a
 # flag, bounded so that metrics that differ for every product (growth series) cost no memory.
 _MEMO_LIMIT = 4096
+
+
+def _no_facts(_: object) -> tuple[()]:
+    return ()
 
 
 class RuleEvaluator:
@@ -224,26 +239,31 @@ class RuleEvaluator:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = in_priority_order(rules)
         self._names = [tuple(sorted(rule.fact_names)) for rule in self.rules]
-        self._memo: list[dict[tuple[Any, ...], bool | str]] = [{} for _ in self.rules]
+        # A rule's memo key: the values of the facts it mentions (one bare value for one fact).
+        self._keys = [itemgetter(*names) if names else _no_facts for names in self._names]
+        self._memo: list[dict[Any, bool | str]] = [{} for _ in self.rules]
+        # Scopes look at few distinct values (skus only when some rule names skus), so which
+        # rules cover a product is remembered per those values, with the facts they need.
+        self._by_sku = any(rule.scope.skus for rule in self.rules)
+        self._covering: dict[tuple[Any, ...], tuple[tuple[int, ...], frozenset[str]]] = {}
 
     def apply(self, facts: ProductFacts, parameters: PlanningParameters) -> RuleOutcome:
-        covering = [index for index, rule in enumerate(self.rules) if rule.scope.covers(facts)]
+        covering, names = self._covering_rules(facts)
         if not covering:
             return RuleOutcome(parameters, ())
-        values = named_facts(facts, frozenset().union(*(self._names[i] for i in covering)))
+        values = named_facts(facts, names)
         verdicts: dict[int, bool | str] = {}
-        missed: list[tuple[int, tuple[Any, ...]]] = []
+        missed: list[tuple[int, Any]] = []
         for index in covering:
-            key = tuple(values[name] for name in self._names[index])
+            key = self._keys[index](values)
             known = self._memo[index].get(key)
             if known is None:
                 missed.append((index, key))
             else:
                 verdicts[index] = known
         if missed:
-            context = fact_context({
-                name: list(value) if isinstance(value, tuple) else value
-                for name, value in values.items()})
+            # CEL takes the tuples as lists.
+            context = fact_context(values)
             for index, key in missed:
                 verdict = verdicts[index] = _verdict(self.rules[index], context)
                 if len(self._memo[index]) < _MEMO_LIMIT:
@@ -257,3 +277,16 @@ class RuleEvaluator:
             elif verdict:
                 parameters = _fire(rule, parameters, applications)
         return RuleOutcome(parameters, tuple(applications), tuple(failures))
+
+    def _covering_rules(self, facts: ProductFacts) -> tuple[tuple[int, ...], frozenset[str]]:
+        key = (facts.category, facts.tags, facts.warehouse_code,
+               facts.sku if self._by_sku else None)
+        found = self._covering.get(key)
+        if found is None:
+            covering = tuple(index for index, rule in enumerate(self.rules)
+                             if rule.scope.covers(facts))
+            names = frozenset().union(*(self._names[index] for index in covering))
+            found = (covering, names)
+            if len(self._covering) < _MEMO_LIMIT:
+                self._covering[key] = found
+        return found

@@ -3,6 +3,7 @@ rules out of scope, computes only the metrics conditions mention and remembers v
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from server.planning.metrics import ProductFacts, named_facts, product_metrics
@@ -73,3 +74,22 @@ def test_named_facts_are_those_of_the_full_metrics() -> None:
         assert named_facts(product, everything) == {
             name: tuple(value) if isinstance(value, list) else value
             for name, value in everything.items()}
+
+
+def test_scopes_by_sku_are_told_apart_while_rules_covering_are_remembered() -> None:
+    by_sku = [*RULES, Rule("p2 only", "true",
+                           (Action(Target.SAFETY_STOCK, Operation.SET, Decimal(7)),),
+                           priority=60, scope=Scope(skus=frozenset({"P2"})))]
+    evaluator = RuleEvaluator(by_sku)
+    products = [PRODUCTS[2], replace(PRODUCTS[2], sku="P2"), PRODUCTS[2]]
+    outcomes = [evaluator.apply(product, PARAMETERS) for product in products]
+    assert outcomes == [apply_rules(by_sku, product_metrics(product), PARAMETERS)
+                        for product in products]
+    assert [o.parameters.safety_stock for o in outcomes] == [Decimal(100), Decimal(7),
+                                                             Decimal(100)]
+
+
+def test_with_value_changes_only_its_target() -> None:
+    for target in Target:
+        assert PARAMETERS.with_value(target, Decimal(3)) == replace(
+            PARAMETERS, **{target.value: Decimal(3)})
