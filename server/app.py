@@ -23,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from schema import build_schema
 from schema.context import Context
+from schema.event_delivery import EncodedTextWebSocket, SharedResultTransportWS
 from server import auth
 from server.config import Settings
 from server.db import Database
@@ -47,6 +48,9 @@ def bearer_token(value: object) -> str | None:
 
 class CaixiaoGraphQL(GraphQL[Context, None]):
     """Authenticates each HTTP request by its header and each WebSocket at connection_init."""
+
+    websocket_adapter_class = EncodedTextWebSocket
+    graphql_transport_ws_handler_class = SharedResultTransportWS
 
     def __init__(self, settings: Settings, database: Database, events: EventHub,
                  login_throttle: LoginThrottle) -> None:
