@@ -33,6 +33,7 @@ from server.finance.http import report_response
 from server.imports.http import template_response
 from server.integrations.worker import WebhookWorker, WorkerSettings
 from server.ops.body_limit import BodySizeLimit
+from server.ops.heap import settle_heap
 from server.ops.login_throttle import LoginThrottle
 from server.ops.logs import RequestIdMiddleware, configure_logging
 from server.ops.metrics import refresh_event_gauges, render
@@ -167,12 +168,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         webhooks = (WebhookWorker(database, WorkerSettings.from_settings(settings))
                     if settings.webhook_worker else None)
         state["webhooks"] = webhooks
+        heap = None
         try:
             await events.start()
             if webhooks is not None:
                 await webhooks.start()
+            heap = settle_heap()
             yield
         finally:
+            if heap is not None:
+                heap.release()
             if webhooks is not None:
                 await webhooks.stop()
             await events.stop()
