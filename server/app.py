@@ -23,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from schema import build_schema
 from schema.context import Context
+from schema.event_delivery import EncodedTextWebSocket, SharedResultTransportWS
 from server import auth
 from server.config import Settings
 from server.db import Database
@@ -32,6 +33,7 @@ from server.finance.http import report_response
 from server.imports.http import template_response
 from server.integrations.worker import WebhookWorker, WorkerSettings
 from server.ops.body_limit import BodySizeLimit
+from server.ops.heap import settle_heap
 from server.ops.login_throttle import LoginThrottle
 from server.ops.logs import RequestIdMiddleware, configure_logging
 from server.ops.metrics import refresh_event_gauges, render
@@ -47,6 +49,9 @@ def bearer_token(value: object) -> str | None:
 
 class CaixiaoGraphQL(GraphQL[Context, None]):
     """Authenticates each HTTP request by its header and each WebSocket at connection_init."""
+
+    websocket_adapter_class = EncodedTextWebSocket
+    graphql_transport_ws_handler_class = SharedResultTransportWS
 
     def __init__(self, settings: Settings, database: Database, events: EventHub,
                  login_throttle: LoginThrottle) -> None:
@@ -163,12 +168,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         webhooks = (WebhookWorker(database, WorkerSettings.from_settings(settings))
                     if settings.webhook_worker else None)
         state["webhooks"] = webhooks
+        heap = None
         try:
             await events.start()
             if webhooks is not None:
                 await webhooks.start()
+            heap = settle_heap()
             yield
         finally:
+            if heap is not None:
+                heap.release()
             if webhooks is not None:
                 await webhooks.stop()
             await events.stop()
