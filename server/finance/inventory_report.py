@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import Principal, Role
 from server.catalog.models import Product, Warehouse
 from server.errors import InvalidInput, NotFound
-from server.finance.reports import CENT, day_start, exact, give_report_memory, money, quantity
+from server.finance.reports import CENT, day_start, exact, money, quantity, tune_for_report
 from server.inventory.models import PHYSICAL_BUCKETS, StockLedger
 from server.sales.shipping import DOCUMENT_TYPE as SHIPMENT_DOCUMENT
 
@@ -90,7 +90,7 @@ async def inventory_report(
         if warehouse_id is None:
             raise NotFound(f"no warehouse {warehouse_code}", field="warehouseCode")
         scope.append(StockLedger.warehouse_id == warehouse_id)
-    await give_report_memory(session)
+    await tune_for_report(session)
     year_start = day_start(as_of - timedelta(days=TURNOVER_DAYS - 1))
     cover_start = day_start(as_of - timedelta(days=COVER_DAYS - 1))
     dead_since = day_start(as_of - timedelta(days=dead_days - 1))
