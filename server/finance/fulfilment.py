@@ -45,7 +45,7 @@ from server.finance.models import (
     Payment,
     PaymentAllocation,
 )
-from server.finance.reports import CENT, exact, give_report_memory, percent
+from server.finance.reports import CENT, exact, percent, tune_for_report
 from server.sales.alerts import ALERT_TOPIC, AlertKind
 from server.sales.models import SalesOrder, SalesOrderLine, SalesOrderState, Shipment, ShipmentLine
 
@@ -127,7 +127,7 @@ async def fulfilment_report(
     principal.require(*FULFILMENT_READERS, *OWN_ROWS_READERS)
     if date_from > date_to:
         raise InvalidInput(f"dateFrom {date_from} is after dateTo {date_to}", field="dateFrom")
-    await give_report_memory(session)
+    await tune_for_report(session)
     scope = [SalesOrder.order_date >= date_from, SalesOrder.order_date <= date_to,
              SalesOrder.state != SalesOrderState.CANCELLED.value]
     if not principal.has_any(*FULFILMENT_READERS):

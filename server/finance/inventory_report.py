@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import Principal, Role
 from server.catalog.models import Product, Warehouse
 from server.errors import InvalidInput, NotFound
-from server.finance.reports import CENT, day_start, exact, give_report_memory, money, quantity
+from server.finance.reports import CENT, day_start, exact, money, quantity, tune_for_report
 from server.inventory.models import PHYSICAL_BUCKETS, StockLedger
 from server.sales.shipping import DOCUMENT_TYPE as SHIPMENT_DOCUMENT
 
@@ -51,8 +51,10 @@ _SIGNED_VALUE = func.coalesce(StockLedger.value, 0) * _DIRECTION
 _SHIPPED = and_(StockLedger.document_type == SHIPMENT_DOCUMENT, _DIRECTION == -1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InventoryRow:
+    """Not frozen, as ``MarginRow``: tens of thousands are built per report."""
+
     sku: str
     name: str
     on_hand: Decimal
@@ -90,7 +92,7 @@ async def inventory_report(
         if warehouse_id is None:
             raise NotFound(f"no warehouse {warehouse_code}", field="warehouseCode")
         scope.append(StockLedger.warehouse_id == warehouse_id)
-    await give_report_memory(session)
+    await tune_for_report(session)
     year_start = day_start(as_of - timedelta(days=TURNOVER_DAYS - 1))
     cover_start = day_start(as_of - timedelta(days=COVER_DAYS - 1))
     dead_since = day_start(as_of - timedelta(days=dead_days - 1))
@@ -131,29 +133,24 @@ async def inventory_report(
         .outerjoin(ageing, ageing.c.product_id == moved.c.product_id)
         .where(or_(stocked.c.on_hand != 0, moved.c.last_moved >= year_start))
         .order_by(Product.sku))
-    rows = [_row(sku, name, list(figures_of[:6]), dict(zip(BUCKET_NAMES, figures_of[6:],
-                                                           strict=True)), dead_since)
-            for sku, name, *figures_of in figures]
+    rows = [_row(figures_of, dead_since) for figures_of in figures]
     return InventoryReport(warehouse_code, as_of, dead_days, rows)
 
 
-def _row(sku: str, name: str, figures: list[Any], ageing: dict[str, Any],
-         dead_since: datetime) -> InventoryRow:
-    on_hand_raw, value_raw, start_value_raw, cogs_raw, shipped_raw, last_moved = figures
+def _row(figures: Any, dead_since: datetime) -> InventoryRow:
+    (sku, name, on_hand_raw, value_raw, start_value_raw, cogs_raw, shipped_raw, last_moved,
+     *ageing) = figures
     on_hand = quantity(on_hand_raw)
     value = money(value_raw)
     cogs = money(cogs_raw)
     average_value = money((exact(start_value_raw) + exact(value_raw)) / 2)
     shipped = quantity(shipped_raw)
     return InventoryRow(
-        sku=sku, name=name, on_hand=on_hand, value=value, cogs=cogs,
-        average_value=average_value,
-        turnover=(cogs / average_value).quantize(CENT) if average_value > 0 else None,
-        shipped_last_90_days=shipped,
-        days_of_cover=(on_hand * COVER_DAYS / shipped).quantize(CENT) if shipped > 0 else None,
-        ageing={bucket: quantity(ageing.get(bucket)) for bucket in BUCKET_NAMES},
-        last_movement_at=last_moved, dead=on_hand > 0 and (last_moved is None
-                                                           or last_moved < dead_since))
+        sku, name, on_hand, value, cogs, average_value,
+        (cogs / average_value).quantize(CENT) if average_value > 0 else None,
+        shipped, (on_hand * COVER_DAYS / shipped).quantize(CENT) if shipped > 0 else None,
+        {bucket: quantity(held) for bucket, held in zip(BUCKET_NAMES, ageing, strict=True)},
+        last_moved, on_hand > 0 and (last_moved is None or last_moved < dead_since))
 
 
 def _ageing(scope: list[Any], pairs: Any, as_of: date) -> Any:

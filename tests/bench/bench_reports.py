@@ -4,10 +4,12 @@ PostgreSQL (issue 9: each under 2 s).
 Run as a script (pytest does not collect tests/bench)::
 
     .venv/bin/python tests/bench/bench_reports.py [--runs 3]
+    .venv/bin/python tests/bench/bench_reports.py --keep NAME
     .venv/bin/python tests/bench/bench_reports.py --built URL [--only marginReport]
 
-The second form times the reports again on a database built before (kept), all of them or
-those whose name contains the ``--only`` text.
+The second form builds into a new database of that name and leaves it in place; the third
+times the reports again on a database built before (kept), all of them or those whose name
+contains the ``--only`` text.
 
 What it does: creates a scratch PostgreSQL database at the latest schema, loads the demo with
 100,000 products (``load_demo``, as ``caixiao demo --products 100000``), then builds a year of
@@ -25,17 +27,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -55,6 +60,7 @@ from server.finance.sales_performance import sales_performance  # noqa: E402
 from server.finance.scorecard import supplier_scorecard  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
 from server.ops.login_throttle import LoginThrottle  # noqa: E402
+from tests.bench.bench_receiving import libpq  # noqa: E402
 from tests.bench.bench_reports_data import DAYS, build_year, volumes  # noqa: E402
 from tests.bench.bench_subscriptions import scratch_database  # noqa: E402
 
@@ -147,6 +153,16 @@ async def graphql_margin(url: str, db: Database, token: str, runs: int) -> float
     return seconds
 
 
+@contextlib.contextmanager
+def kept_database(server_url: str, name: str) -> Iterator[str]:
+    """A new database that outlives the run, to be timed again with ``--built``."""
+    with psycopg.connect(libpq(server_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    print(f"  building into {url} (kept)")
+    yield url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -154,6 +170,8 @@ def main() -> None:
         "CAIXIAO_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--built", metavar="URL",
                         help="time the reports on a database built before (kept), not a new one")
+    parser.add_argument("--keep", metavar="NAME",
+                        help="build into a new database of this name and leave it in place")
     parser.add_argument("--only", default="", metavar="TEXT",
                         help="with --built: time only the reports whose name contains TEXT")
     args = parser.parse_args()
@@ -163,7 +181,9 @@ def main() -> None:
     print(f"finance reports: {PRODUCTS:,} demo products + {DAYS} days of movements, "
           f"PostgreSQL, {os.cpu_count()} CPUs, {date.today()}, median of {args.runs} after a "
           "warm-up")
-    with scratch_database(args.database_url) as url:
+    database = kept_database(args.database_url, args.keep) if args.keep else scratch_database(
+        args.database_url)
+    with database as url:
         upgrade(url)
         started = time.perf_counter()
         db = Database(url)
