@@ -58,7 +58,8 @@ PHASES = (
     ("      customer, warehouse, products", "server.sales.orders", "customer_by_code"),
     ("", "server.sales.orders", "warehouse_by_code"),
     ("", "server.sales.orders", "_products"),
-    ("      lock_stock", "server.sales.orders", "lock_stock"),
+    ("      lock the stock (cost rows)", "server.sales.orders", "lock_stock"),
+    ("", "server.sales.orders", "lock_for_posting"),
     ("      plan_new_stock", "server.sales.orders", "plan_new_stock"),
     ("      next_number", "server.sales.orders", "next_number"),
     ("      StockPlan.apply", "server.sales.reserve", "StockPlan.apply"),
@@ -67,7 +68,8 @@ PHASES = (
     ("", "server.sales.reserve", "settle_putaways"),
     ("        announce_backorders", "server.sales.reserve", "announce_backorders"),
     ("      order_event", "server.sales.orders", "order_event"),
-    ("      commit (ending the transaction)", "sqlalchemy.ext.asyncio.session", "AsyncSessionTransaction.__aexit__"),
+    ("      commit (ending the transaction)", "sqlalchemy.ext.asyncio.session",
+     "AsyncSessionTransaction.__aexit__"),
     ("      live recompute (after commit)", "server.db", "react"),
     ("      answer read back", "server.sales.orders", "_outcome"),
 )
@@ -82,7 +84,9 @@ class Phases:
         self.statements: list[str] = []
 
     def wrap(self, label: str, owner: Any, name: str) -> None:
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:  # not in this version of the code
+            return
         seconds = self.seconds
 
         async def timed(*args: Any, **kwargs: Any) -> Any:
