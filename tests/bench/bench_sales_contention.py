@@ -62,7 +62,7 @@ from server.catalog.drafts import ProductDraft  # noqa: E402
 from server.catalog.products import create_product  # noqa: E402
 from server.db import Database  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
-from tests.bench.bench_receiving import libpq, wait_healthy  # noqa: E402
+from tests.bench.bench_receiving import libpq  # noqa: E402
 from tests.bench.bench_subscriptions import (  # noqa: E402
     cpu_seconds,
     free_port,
@@ -153,6 +153,17 @@ def server_process(database_url: str, port: int,
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_healthy(port: int, seconds: float = 120.0) -> None:
+    """Until /health answers 200 (several workers on a busy machine take a while to start)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("the server did not become healthy")
 
 
 def server_cpu(pid: int) -> float:
