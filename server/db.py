@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from server.changes import Pair, react, take_changes
+from server.changes import Pair, Reactions, react, take_changes
 from server.errors import Conflict, InvalidInput
 
 NAMING_CONVENTION = {
@@ -184,6 +184,7 @@ class Database:
             self.engine, expire_on_commit=False, class_=TurnTakingSession
         )
         self._write_sessions = async_sessionmaker(writer, expire_on_commit=False)
+        self._reactions = Reactions(self._react)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -210,7 +211,7 @@ class Database:
                 "a value is too large or too long to be stored; nothing was changed"
             ) from error
         if changed:
-            await self._react(changed)
+            await self._reactions.after_commit(changed)
 
     async def _react(self, pairs: frozenset[Pair]) -> None:
         try:

@@ -4,7 +4,7 @@ LOW_STOCK, SHIPPED), ``sales_order`` events for everyone following an order, and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -71,10 +71,14 @@ async def sales_alert(
     )
 
 
-async def order_event(session: AsyncSession, order: SalesOrder, kind: str) -> None:
-    """SO_CREATED, SO_UPDATED, SO_CANCELLED, SO_PICKED, SO_SHIPPED."""
+async def order_event(
+    session: AsyncSession, order: SalesOrder, kind: str,
+    product_ids: Iterable[int] | None = None,
+) -> None:
+    """SO_CREATED, SO_UPDATED, SO_CANCELLED, SO_PICKED, SO_SHIPPED; ``product_ids``, the
+    products of the order's lines where the caller has them, saves looking them up."""
     # Every change of an order changes the demand (backorders, open orders) for its products.
-    products = await session.scalars(
+    products = product_ids if product_ids is not None else await session.scalars(
         select(SalesOrderLine.product_id).where(SalesOrderLine.order_id == order.id))
     mark_changed(session, ((product_id, order.warehouse_id) for product_id in products))
     await record_event(

@@ -1,16 +1,16 @@
 """Sales order use cases: create, update, cancel. Each runs in one transaction, bumps the order's
 version and writes a ``sales_order`` event; stock follows through the ledger.
 
-Why no order is ever oversold, even by 200 at once: ``create_sales_order`` first locks the cost
-rows of its products (``lock_stock``, in the global order) and only then reads what is
-available. Every posting locks a pair's cost row first, so nothing read can change before this
-transaction commits: the check and the reservation are one step, and orders for the same
-product take turns. REJECT refuses before a number is taken or anything written, so a refused
-order consumes no number. Only a saved order takes one, after its stock is locked: the number
-row, which every order needs, stays locked just for the writes after it, and nothing waits on
-stock rows while holding it. BACKORDER reserves what there is and backorders the rest in the
-same posting. Update and cancel lock the cost rows of the order's products before the order
-row, the lock order ``server.sales.reserve`` describes."""
+Why no order is ever oversold, even by 200 at once: ``create_sales_order`` first locks the cost rows
+of its products (``lock_for_posting``, in the global order) and only then reads what is available.
+Every posting locks a pair's cost row first, so nothing read can change before this transaction
+commits: the check and the reservation are one step, and orders for the same product take turns (in
+one process, before they take a connection: ``server.sales.turns``). REJECT refuses before a number
+is taken or anything written, so a refused order consumes no number. Only a saved order takes one,
+after its stock is locked: the number row, which every order needs, stays locked just for the writes
+after it, and nothing waits on stock rows while holding it. BACKORDER reserves what there is and
+backorders the rest in the same posting. Update and cancel lock the cost rows of the order's
+products before the order row, the lock order ``server.sales.reserve`` describes."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from server.sales import queries
 from server.sales.alerts import DOCUMENT_TYPE, order_event
 from server.sales.models import SalesOrder, SalesOrderLine, SalesOrderState
 from server.sales.queries import OrderView
-from server.sales.reserve import lock_stock, plan_new_stock, release_lines
+from server.sales.reserve import lock_for_posting, lock_stock, plan_new_stock, release_lines
 from server.sales.rules import (
     SalesLineDraft,
     SalesOrderChanges,
@@ -49,6 +49,7 @@ from server.sales.rules import (
     reason_problem,
     unit_price_of,
 )
+from server.sales.turns import take_turn
 
 SELLERS = (Role.SALES,)
 OPERATION = "createSalesOrder"
@@ -70,6 +71,7 @@ async def create_sales_order(
     raise_problems(*draft_problems(draft, today))
 
     async def perform(session: AsyncSession) -> dict[str, Any]:
+        await take_turn(session, [(draft.warehouse_code, line.sku) for line in draft.lines])
         return await _create(session, principal, draft, today)
 
     if draft.idempotency_key is not None:
@@ -171,19 +173,19 @@ async def _create(
     )
     order.total_amount = order_total((line.quantity, line.unit_price) for line in order.lines)
     raise_problems(total_problem(order.total_amount, "lines"))
-    costs = await lock_stock(session, [(p.id, warehouse.id) for p in products.values()])
+    # Every line posts (a reservation or a backorder) unless the order is refused.
+    locked = await lock_for_posting(session, [(p.id, warehouse.id) for p in products.values()])
     for line in order.lines:
-        line.expected_unit_cost = costs.get((line.product_id, warehouse.id))
+        line.expected_unit_cost = locked[(line.product_id, warehouse.id)].state.average_cost
     # Planned (and, under REJECT, refused) before the order is numbered or written.
     plan = await plan_new_stock(session, order,
                                 [(index, line, line.quantity)
                                  for index, line in enumerate(order.lines)],
                                 {p.id: p for p in products.values()})
     number = order.number = await next_number(session, DOCUMENT_TYPE, today)
-    session.add(order)
-    await session.flush()
-    await plan.apply(session, order, principal, why=f"{number} taken short")
-    await order_event(session, order, "SO_CREATED")
+    session.add(order)  # written with its lines by the posting's first flush
+    await plan.apply(session, order, principal, why=f"{number} taken short", locked=locked)
+    await order_event(session, order, "SO_CREATED", {line.product_id for line in order.lines})
     return {"number": number, "shortages": [_shortage_json(s) for s in plan.shortages]}
 
 

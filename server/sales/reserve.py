@@ -25,15 +25,16 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import inspect, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from server.auth import Principal
 from server.catalog.models import Location, LocationType, Product
-from server.inventory.balances import Pair, ensure_cost_rows
+from server.inventory.balances import Pair, ensure_cost_rows, lock_costs
 from server.inventory.models import Bucket, StockCost, StockLot, StockQuant
 from server.inventory.moves import Move, PostingContext
-from server.inventory.posting import Posting, post_moves
+from server.inventory.posting import Locks, Posting, post_moves
 from server.receiving.tasks import settle_putaways
 from server.sales.alerts import DOCUMENT_TYPE, AlertKind, party_of, sales_alert
 from server.sales.models import Reservation, SalesOrder, SalesOrderLine, ShortagePolicy
@@ -72,6 +73,13 @@ async def lock_stock(session: AsyncSession, pairs: Iterable[Pair]) -> dict[Pair,
         .order_by(StockCost.product_id, StockCost.warehouse_id).with_for_update()
     )
     return {(product_id, warehouse_id): average for product_id, warehouse_id, average in rows}
+
+
+async def lock_for_posting(session: AsyncSession, pairs: Iterable[Pair]) -> Locks:
+    """``lock_stock`` for a transaction that posts on every one of the pairs or rolls back: the
+    locks are the posting's own (``post_moves(locked=...)`` then locks nothing again), so the
+    cost rows are locked, and their versions bumped, in two statements instead of four."""
+    return await lock_costs(session, sorted(set(pairs)))
 
 
 class StockPool:
@@ -155,21 +163,25 @@ def _moves(order: SalesOrder, plan: LinePlan) -> list[Move]:
 
 async def apply_plans(
     session: AsyncSession, order: SalesOrder, plans: Sequence[LinePlan], actor: Principal,
-    reason: str,
+    reason: str, locked: Locks | None = None,
 ) -> Posting | None:
-    """Post the plans of ``order``'s lines in one posting, book them on the lines and their
-    Reservation rows, and tell the salesperson when available fell below the safety stock."""
+    """Post the plans of ``order``'s lines in one posting (with ``locked``, the locks of
+    ``lock_for_posting``), book them on the lines and their Reservation rows, and tell the
+    salesperson when available fell below the safety stock."""
     moves = [move for plan in plans for move in _moves(order, plan)]
     if not moves:
         return None
-    await session.flush()  # new lines get their ids
-    ids = [plan.line.id for plan in plans]
+    for plan in plans:  # a new line has no quantities until its INSERT applies the defaults
+        line = plan.line
+        line.reserved_quantity = (line.reserved_quantity or ZERO) + plan.reserved
+        line.backordered_quantity = (line.backordered_quantity or ZERO) + plan.backorder \
+            - plan.served
+    saved = [plan.line.id for plan in plans if plan.line.id is not None]
+    await session.flush()  # new lines are inserted holding their quantities, and get ids
     held = {(r.order_line_id, r.location_id, r.lot): r for r in await session.scalars(
-        select(Reservation).where(Reservation.order_line_id.in_(ids)))}
+        select(Reservation).where(Reservation.order_line_id.in_(saved)))} if saved else {}
     for plan in plans:
         line = plan.line
-        line.reserved_quantity += plan.reserved
-        line.backordered_quantity += plan.backorder - plan.served
         for spot, part in plan.taken:
             row = held.get((line.id, spot.location_id, spot.lot))
             if row is None:
@@ -181,7 +193,7 @@ async def apply_plans(
             row.quantity += part
     await session.flush()
     posting = await post_moves(session, moves, PostingContext(
-        DOCUMENT_TYPE, actor, order.number, reason=reason))
+        DOCUMENT_TYPE, actor, order.number, reason=reason), locked)
     await _low_stock(session, order, plans, posting)
     for plan in plans:
         if plan.taken:
@@ -200,8 +212,7 @@ async def _low_stock(
             first_line.setdefault(plan.line.product_id, plan.line)
     if not first_line:
         return
-    products = {p.id: p for p in await session.scalars(
-        select(Product).where(Product.id.in_(list(first_line))))}
+    products = await products_by_id(session, first_line)
     for change in posting.changes:
         delta = change.deltas.get(Bucket.AVAILABLE, ZERO)
         product = products.get(change.product_id)
@@ -216,6 +227,21 @@ async def _low_stock(
                     f"of {plain(product.safety_stock)}, after reserving for {order.number}")
 
 
+async def products_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Product]:
+    """The products, from the session's identity map where this transaction loaded them
+    already (an order just taken has), the rest in one query."""
+    found: dict[int, Product] = {}
+    for product_id in set(ids):
+        product = session.identity_map.get(identity_key(Product, product_id))
+        if isinstance(product, Product) and not inspect(product).expired_attributes:
+            found[product_id] = product
+    missing = set(ids) - set(found)
+    if missing:
+        found.update((p.id, p) for p in await session.scalars(
+            select(Product).where(Product.id.in_(sorted(missing)))))
+    return found
+
+
 @dataclass
 class StockPlan:
     """What new quantities of an order get: stock now, a backorder for the rest."""
@@ -225,10 +251,13 @@ class StockPlan:
     supply: dict[int, Expected]  # of the short products, looked up once for both uses
 
     async def apply(
-        self, session: AsyncSession, order: SalesOrder, actor: Principal, why: str
+        self, session: AsyncSession, order: SalesOrder, actor: Principal, why: str,
+        locked: Locks | None = None,
     ) -> None:
-        """Post it (the lines must have ids by now), then announce the backorders."""
-        await apply_plans(session, order, self.plans, actor, f"reserved for {order.number}")
+        """Post it (with ``locked``, the locks of ``lock_for_posting``), then announce the
+        backorders."""
+        await apply_plans(session, order, self.plans, actor, f"reserved for {order.number}",
+                          locked)
         await announce_backorders(session, order, [(p.line, p.backorder) for p in self.plans],
                                   actor, why, self.supply)
 
@@ -297,8 +326,7 @@ async def announce_backorders(
     if not shortfalls:
         return
     product_ids = sorted({line.product_id for line, _ in shortfalls})
-    products = {p.id: p for p in await session.scalars(
-        select(Product).where(Product.id.in_(product_ids)))}
+    products = await products_by_id(session, product_ids)
     if supply is None:
         supply = await expected_supply(session, order.warehouse_id, product_ids)
     party = await party_of(session, order)

@@ -7,15 +7,15 @@ Run as a script (pytest does not collect tests/bench)::
     .venv/bin/python tests/bench/bench_sales_contention.py [--orders 200] [--stock 100] [--rounds 3]
 
 What it does: creates a scratch PostgreSQL database and builds, through the real use cases, the
-master data of tests/sales_setup.py (warehouse WH1 and its bins, customer C1 whose salesperson
-is the user ``sales``) and a device token of ``sales``. ONE server process (``caixiao serve``,
-one uvicorn worker) on 127.0.0.1 serves the whole run. For each policy (REJECT, then BACKORDER)
-one uncounted warm-up burst, then ``--rounds`` counted ones; each burst is on a fresh product
-with 60 units counted into WH1-A-01 and 40 into WH1-A-02 (``adjust_stock``, the adjustment use
-case). A burst: each of the 200 orders has its own httpx.AsyncClient holding ONE keep-alive
+master data of tests/sales_setup.py (warehouse WH1 and its bins, customer C1 whose salesperson is
+the user ``sales``) and a device token of ``sales``. ONE server (``caixiao serve``, one uvicorn
+worker unless ``--workers N``) on 127.0.0.1 serves the whole run. For each policy (REJECT, then
+BACKORDER) one uncounted warm-up burst, then ``--rounds`` counted ones; each burst is on a fresh
+product with 60 units counted into WH1-A-01 and 40 into WH1-A-02 (``adjust_stock``, the adjustment
+use case). A burst: each of the 200 orders has its own httpx.AsyncClient holding ONE keep-alive
 connection, opened by a GET / (a 404) just before, so the burst measures no TCP connect; the 200
-requests wait on one asyncio event and are sent when it is set. An order is one line of 1 unit
-of the burst's SKU for C1, without an idempotencyKey (``--idempotency-key`` sends a fresh one).
+requests wait on one asyncio event and are sent when it is set. An order is one line of 1 unit of
+the burst's SKU for C1, without an idempotencyKey (``--idempotency-key`` sends a fresh one).
 
 Figures: wall time from the first send to the last answer; throughput = orders / that wall time;
 latency of an order = its send to its answer read; outcomes from the answers. Afterwards the
@@ -44,6 +44,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -61,13 +62,12 @@ from server.catalog.drafts import ProductDraft  # noqa: E402
 from server.catalog.products import create_product  # noqa: E402
 from server.db import Database  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
-from tests.bench.bench_receiving import libpq, wait_healthy  # noqa: E402
+from tests.bench.bench_receiving import libpq  # noqa: E402
 from tests.bench.bench_subscriptions import (  # noqa: E402
     cpu_seconds,
     free_port,
     percentile,
     scratch_database,
-    server_process,
 )
 from tests.bench.receiving_load import machine_busy  # noqa: E402
 from tests.sales_setup import put_stock, sales_world  # noqa: E402
@@ -132,6 +132,44 @@ class Watcher(threading.Thread):
         used = sum(cpu - self.baseline.get(pid, 0.0) for pid, cpu in self.latest.items())
         mean = {what: n / max(self.samples, 1) for what, n in self.activity.most_common()}
         return used, mean
+
+
+# --- the server -------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def server_process(database_url: str, port: int,
+                   workers: int) -> Iterator[subprocess.Popen[bytes]]:
+    """``caixiao serve`` with ``workers`` processes."""
+    command = [str(Path(sys.executable).with_name("caixiao")), "serve", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, env={**os.environ, "CAIXIAO_DATABASE_URL": database_url},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_healthy(port: int, seconds: float = 120.0) -> None:
+    """Until /health answers 200 (several workers on a busy machine take a while to start)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("the server did not become healthy")
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds of the server process and its worker processes (with --workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return cpu_seconds(pid) + sum(server_cpu(int(child)) for child in children)
 
 
 # --- set-up and checks --------------------------------------------------------------------------
@@ -260,12 +298,12 @@ async def burst(base_url: str, token: str, sku: str, policy: str, args: argparse
         tasks = [asyncio.create_task(one(c, b)) for c, b in zip(clients, bodies, strict=True)]
         await asyncio.sleep(0.05)  # every task is waiting on the event
         watcher = Watcher(*watch)
-        cpu_before = {"server": cpu_seconds(server_pid), "clients": cpu_seconds(os.getpid()),
+        cpu_before = {"server": server_cpu(server_pid), "clients": cpu_seconds(os.getpid()),
                       "machine": machine_busy(), "wall": time.time()}
         watcher.start()
         go.set()
         results = await asyncio.gather(*tasks)
-        cpu = {"server": cpu_seconds(server_pid), "clients": cpu_seconds(os.getpid()),
+        cpu = {"server": server_cpu(server_pid), "clients": cpu_seconds(os.getpid()),
                "machine": machine_busy(), "wall": time.time()}
         postgres, activity = watcher.finish()
     finally:
@@ -316,15 +354,15 @@ async def run(args: argparse.Namespace, url: str) -> tuple[dict[str, list[dict[s
     assert database
     watch = (libpq(args.database_url), database)
     port = free_port()
-    rounds: dict[str, list[dict[str, Any]]] = {policy: [] for policy in POLICIES}
-    with server_process(url, port) as launcher:
+    rounds: dict[str, list[dict[str, Any]]] = {policy: [] for policy in args.policies}
+    with server_process(url, port, args.workers) as launcher:
         wait_healthy(port)
         profiler = None
-        for policy in POLICIES:
+        for policy in args.policies:
             for index in range(args.rounds + 1):
                 sku = f"CONTENDED-{policy}-{index}"
                 await fresh_product(db, world, sku, args.stock)
-                if index == 1 and policy == POLICIES[0] and args.py_spy:
+                if index == 1 and policy == args.policies[0] and args.py_spy:
                     profiler = start_profiler(launcher.pid, args.py_spy)
                     await asyncio.sleep(1.0)  # py-spy attaches
                 result = await burst(f"http://127.0.0.1:{port}", token, sku, policy, args,
@@ -362,13 +400,17 @@ def main() -> None:
     parser.add_argument("--py-spy", metavar="FILE", help="profile the server from the first "
                         "counted burst to the end (FILE.svg flame graph, FILE.txt collapsed "
                         "stacks)")
+    parser.add_argument("--policies", nargs="+", choices=POLICIES, default=list(POLICIES),
+                        help="shortage policies to run, in this order")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes (caixiao serve --workers)")
     parser.add_argument("--database-url", default=os.environ.get(
         "CAIXIAO_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
     print(f"createSalesOrder contention: {args.orders} concurrent orders of 1 unit for one SKU "
           f"with {args.stock} available ({' + '.join(map(str, split_stock(args.stock)))} in two "
-          f"bins), PostgreSQL, one uvicorn worker, {os.cpu_count()} CPUs shared by the "
-          f"clients, the server, PostgreSQL and anything else; each order its own keep-alive "
+          f"bins), PostgreSQL, {args.workers} uvicorn worker(s), {os.cpu_count()} CPUs shared by "
+          f"the clients, the server, PostgreSQL and anything else; each order its own keep-alive "
           f"connection, opened before the burst; idempotencyKey "
           f"{'sent' if args.idempotency_key else 'not sent'}; a fresh product per burst")
     with scratch_database(args.database_url) as url:
