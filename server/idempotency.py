@@ -52,6 +52,14 @@ class IdempotencyRecord(Base):
 
 
 @dataclass(frozen=True, slots=True)
+class _Claim:
+    """Our attempt's id and the time it took the key at (the record's ``created_at``)."""
+
+    attempt: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """The JSON result the action stored, and whether this call only replayed it."""
 
@@ -89,15 +97,15 @@ async def run_once(
             result = await perform(session)
             await _complete(session, key, claimed, result)
     except Exception:
-        await _release(db, key, claimed)
+        await _release(db, key, claimed.attempt)
         raise
     return Outcome(result, replayed=False)
 
 
 async def _claim(
     db: Database, principal: Principal, operation: str, key: str
-) -> str | Outcome:
-    """The new attempt's id once the key is ours, or the stored outcome of a finished one."""
+) -> _Claim | Outcome:
+    """Our claim once the key is ours, or the stored outcome of a finished one."""
     for _ in range(_CLAIM_TRIES):
         attempt = uuid.uuid4().hex
         async with db.transaction() as session:
@@ -110,7 +118,7 @@ async def _claim(
                 .returning(IdempotencyRecord.key)
             )
             if inserted is not None:
-                return attempt
+                return _Claim(attempt, now)
             record = await session.scalar(
                 select(IdempotencyRecord).where(IdempotencyRecord.key == key)
             )
@@ -125,7 +133,7 @@ async def _claim(
             if record.status == DONE:
                 return Outcome(record.result or {}, replayed=True)
             if await _take_over(session, key, attempt, now):
-                return attempt
+                return _Claim(attempt, now)
             raise Conflict(
                 "an earlier request with this idempotencyKey is still being processed; "
                 "retry in a moment to get its result",
@@ -161,18 +169,24 @@ async def _owned_record(session: AsyncSession, key: str, attempt: str) -> Idempo
 
 
 async def _complete(
-    session: AsyncSession, key: str, attempt: str, result: dict[str, Any]
+    session: AsyncSession, key: str, claim: _Claim, result: dict[str, Any]
 ) -> None:
-    record = await _owned_record(session, key, attempt)
-    if record is None:
+    """Mark our claim done in one statement. The attempt owns the claim while the row is still
+    running under the time it was claimed at: a take-over rewrites that time (at least
+    ``ABANDONED_AFTER`` later) along with the attempt id, so the two always change together."""
+    done = await session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.key == key, IdempotencyRecord.status == RUNNING,
+               IdempotencyRecord.created_at == claim.at)
+        .values(status=DONE, result=result, completed_at=utcnow())
+        .returning(IdempotencyRecord.key)
+        .execution_options(synchronize_session=False)
+    )
+    if done.first() is None:
         raise Conflict(
             "this request ran so long that a retry took it over; its changes were not applied",
             field="idempotencyKey",
         )
-    record.status = DONE
-    record.result = result
-    record.completed_at = utcnow()
-    await session.flush()
 
 
 async def _release(db: Database, key: str, attempt: str) -> None:

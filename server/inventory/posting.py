@@ -10,13 +10,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Location, Product, Warehouse
 from server.catalog.rules import raise_problems
 from server.changes import mark_changed
-from server.db import utcnow
+from server.db import IdType, utcnow
 from server.errors import InvalidInput, Problem
 from server.events import record_event
 from server.inventory import balances
@@ -157,23 +157,29 @@ def _entry(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Bin:
+    code: str
+    warehouse_id: int
+
+
 async def _names(session: AsyncSession, moves: Sequence[Move]) -> tuple[Names, dict[int, int]]:
     """Look up the business keys of everything moved, and refuse a bin of another warehouse."""
     product_ids = {m.product_id for m in moves}
     warehouse_ids = {m.warehouse_id for m in moves}
     location_ids = {loc for m in moves for loc in (m.from_location_id, m.to_location_id) if loc}
-    skus = dict((await session.execute(
-        select(Product.id, Product.sku).where(Product.id.in_(product_ids))
-    )).all())
-    codes = dict((await session.execute(
-        select(Warehouse.id, Warehouse.code).where(Warehouse.id.in_(warehouse_ids))
-    )).all())
-    bins = {
-        row.id: row for row in (await session.execute(
-            select(Location.id, Location.code, Location.warehouse_id)
-            .where(Location.id.in_(location_ids))
-        )).all()
-    }
+    # One round trip for the three kinds of key, each row tagged with its kind.
+    rows = (await session.execute(union_all(
+        select(literal("product"), Product.id, Product.sku, cast(null(), IdType))
+        .where(Product.id.in_(product_ids)),
+        select(literal("warehouse"), Warehouse.id, Warehouse.code, cast(null(), IdType))
+        .where(Warehouse.id.in_(warehouse_ids)),
+        select(literal("location"), Location.id, Location.code, Location.warehouse_id)
+        .where(Location.id.in_(location_ids)),
+    ))).all()
+    skus = {row[1]: row[2] for row in rows if row[0] == "product"}
+    codes = {row[1]: row[2] for row in rows if row[0] == "warehouse"}
+    bins = {row[1]: _Bin(row[2], row[3]) for row in rows if row[0] == "location"}
     problems = [Problem("NOT_FOUND", f"no product with id {i}") for i in product_ids - set(skus)]
     problems += [Problem("NOT_FOUND", f"no warehouse with id {i}")
                  for i in warehouse_ids - set(codes)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -16,8 +17,10 @@ TOPIC = "purchase_order"
 
 
 async def order_event(
-    session: AsyncSession, order: PurchaseOrder, kind: str, actor: Principal, **details: Any
+    session: AsyncSession, order: PurchaseOrder, kind: str, actor: Principal, *,
+    product_ids: Iterable[int] | None = None, **details: Any
 ) -> None:
+    """``product_ids``: the order's products, when the caller has just read its lines."""
     await record_event(
         session, topic=TOPIC, kind=kind, warehouse_id=order.warehouse_id,
         document_type="PO", document_number=order.number,
@@ -28,6 +31,6 @@ async def order_event(
                  "actor": actor.username, **details},
     )
     # Every change of an order's state or lines changes what is coming for its products.
-    products = await session.scalars(
+    products = product_ids if product_ids is not None else await session.scalars(
         select(PurchaseOrderLine.product_id).where(PurchaseOrderLine.order_id == order.id))
     mark_changed(session, ((product_id, order.warehouse_id) for product_id in products))

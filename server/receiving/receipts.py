@@ -115,8 +115,7 @@ async def _post(
     order = target.order
     _check_receivable(order)
     check_version(order, request.based_on_version)
-    warehouse = await _warehouse(session, order, request.warehouse_code)
-    supplier = await session.get_one(Supplier, order.supplier_id)
+    warehouse, supplier = await _warehouse_and_supplier(session, order, request.warehouse_code)
     counted = await _counted(session, target, request.lines)
     location = await _receiving_bin(session, warehouse)
     receipt = Receipt(
@@ -146,7 +145,9 @@ async def _post(
                        document_type=DOCUMENT_TYPE, document_number=number,
                        payload={"number": number, "orderNumber": order.number,
                                 "noticeNumber": notice_number})
-    await order_event(session, order, "PO_RECEIVED", principal, receipt=number)
+    # The order's lines were read under its lock: no line can have come since.
+    await order_event(session, order, "PO_RECEIVED", principal,
+                      product_ids={line.product_id for line in order.lines}, receipt=number)
     line_numbers = {line.id: line.line_no for line in order.lines}
     return ReceiptView(receipt, order.number, notice_number, principal.username,
                        {line.id: line_numbers[line.order_line_id] for line in receipt.lines})
@@ -160,12 +161,17 @@ def _check_receivable(order: PurchaseOrder) -> None:
     check_allowed(PoAction.RECEIVE, state, order.number)
 
 
-async def _warehouse(session: AsyncSession, order: PurchaseOrder, code: str) -> Warehouse:
-    warehouse = await session.get_one(Warehouse, order.warehouse_id)
+async def _warehouse_and_supplier(
+    session: AsyncSession, order: PurchaseOrder, code: str
+) -> tuple[Warehouse, Supplier]:
+    """The order's warehouse, checked against the scanned one, and its supplier: one read."""
+    warehouse, supplier = (await session.execute(
+        select(Warehouse, Supplier).join(Supplier, Supplier.id == order.supplier_id)
+        .where(Warehouse.id == order.warehouse_id))).one()
     if warehouse.code != code:
         raise InvalidInput(f"{order.number} is delivered to {warehouse.code}, not {code}",
                            field="warehouseCode")
-    return warehouse
+    return warehouse, supplier
 
 
 async def _receiving_bin(session: AsyncSession, warehouse: Warehouse) -> Location:

@@ -75,6 +75,7 @@ from server.config import Settings  # noqa: E402
 from server.db import Database, utcnow  # noqa: E402
 from server.event_hub import EventHub  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
+from server.ops.login_throttle import LoginThrottle  # noqa: E402
 from tests.bench.bench_subscriptions import (  # noqa: E402
     free_port,
     scratch_database,
@@ -140,7 +141,9 @@ async def record_receipts(url: str, token: str, scanners: list[Scanner]) -> list
     a receipt before, since an order's first (SENT → PARTIALLY_RECEIVED, new balance rows)
     differs from the rest."""
     db = Database(url)
-    app = CaixiaoGraphQL(Settings(database_url=url), db, EventHub(db))
+    settings = Settings(database_url=url)
+    app = CaixiaoGraphQL(settings, db, EventHub(db), LoginThrottle(
+        settings.login_max_failures, settings.login_failure_window_seconds))
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://bench", headers=headers) as http:
