@@ -77,11 +77,11 @@ async def test_suppliers_with_items_and_products_take_constant_statements(
         "sku": "SKU-011", "barcodes": [{"barcode": "BC-SKU-011"}]
     }
     assert len(hundred_statements) == len(ten_statements)
-    # Authentication (token, roles), then one statement per level: suppliers, their items, the
-    # items' products, the products' barcodes. SQLite adds its explicit BEGINs.
+    # Authentication (token, user and roles in one), then one statement per level: suppliers,
+    # their items, the items' products, the products' barcodes. SQLite adds its explicit BEGINs.
     queries = [s for s in hundred_statements if not s.startswith("BEGIN")]
-    assert len(queries) == 6, queries
-    assert [q.split("FROM ")[1].split()[0] for q in queries[2:]] == [
+    assert len(queries) == 5, queries
+    assert [q.split("FROM ")[1].split()[0] for q in queries[1:]] == [
         "supplier", "supplier_item", "product", "product_barcode"
     ]
 
