@@ -12,7 +12,7 @@ from server.auth import Principal, Role
 from server.catalog.models import Location, LocationType, Warehouse
 from server.catalog.rules import code_problem, name_problem, raise_problems
 from server.db import Database
-from server.errors import Duplicate, InvalidInput, NotFound
+from server.errors import Duplicate, InvalidInput, InvalidState, NotFound
 
 WAREHOUSE_EDITORS = (Role.WAREHOUSE,)
 
@@ -41,6 +41,42 @@ async def location_by_code(session: AsyncSession, code: str, field: str = "code"
     location = await session.scalar(select(Location).where(Location.code == code))
     if location is None:
         raise NotFound(f"no location with code {code!r}", field=field)
+    return location
+
+
+async def _first_active(session: AsyncSession, warehouse_id: int,
+                        kind: LocationType) -> Location | None:
+    return await session.scalar(
+        select(Location).where(Location.warehouse_id == warehouse_id,
+                               Location.type == kind.value, Location.active.is_(True))
+        .order_by(Location.code).limit(1))
+
+
+async def receiving_bin(session: AsyncSession, warehouse_id: int) -> Location:
+    """Where goods arriving at a warehouse land: its first active receiving bin."""
+    location = await _first_active(session, warehouse_id, LocationType.RECEIVING)
+    if location is None:
+        warehouse = await session.get_one(Warehouse, warehouse_id)
+        raise InvalidState(f"warehouse {warehouse.code} has no active receiving bin",
+                           field="warehouseCode")
+    return location
+
+
+async def reject_location(session: AsyncSession, warehouse_id: int, code: str | None) -> Location:
+    """The bin named, which must be an active location of the warehouse; else the warehouse's
+    first active rejected-type location."""
+    field = "rejectLocationCode"
+    if code is not None:
+        location = await location_by_code(session, code, field)
+        if location.warehouse_id != warehouse_id or not location.active:
+            raise InvalidInput(f"{code} is not an active location of the task's warehouse",
+                               field=field)
+        return location
+    location = await _first_active(session, warehouse_id, LocationType.REJECTED)
+    if location is None:
+        warehouse = await session.get_one(Warehouse, warehouse_id)
+        raise InvalidInput(f"warehouse {warehouse.code} has no active rejected location: give "
+                           f"{field}", field=field)
     return location
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
-from server.catalog.models import Location, LocationType, Product, Warehouse
+from server.catalog.models import Product
 from server.catalog.rules import raise_problems
-from server.catalog.service import location_by_code
+from server.catalog.service import reject_location
 from server.db import Database, utcnow
 from server.errors import DomainError, InvalidInput
 from server.idempotency import run_once
@@ -94,8 +94,8 @@ async def _decide(
                            "decide it with inspectSalesReturn", field="taskId")
     raise_problems(over_inspection_problem(request.decision, task.quantity - task.done_quantity))
     accepted, rejected = request.accepted_quantity, request.rejected_quantity
-    reject_location = (await _reject_location(session, task, request.reject_location_code)
-                       if rejected > 0 else None)
+    reject_bin = (await reject_location(session, task.warehouse_id, request.reject_location_code)
+                  if rejected > 0 else None)
     receipt_line = await session.get_one(ReceiptLine, task.receipt_line_id)
     order_line = await _locked_order_line(session, receipt_line.order_line_id)
     product = await session.get_one(Product, task.product_id)
@@ -106,9 +106,9 @@ async def _decide(
     if accepted > 0:
         moves.append(Move(**on_task, quantity=accepted, to_bucket=Bucket.AVAILABLE,
                           to_location_id=task.location_id))
-    if reject_location is not None:
+    if reject_bin is not None:
         moves.append(Move(**on_task, quantity=rejected, to_bucket=Bucket.REJECTED,
-                          to_location_id=reject_location.id))
+                          to_location_id=reject_bin.id))
     await progress(session, task, accepted + rejected, product.sku)
     if accepted > 0:  # before posting: backorders it serves take their goods off this task
         await open_putaway_task(session, task, accepted, product.sku)
@@ -119,7 +119,7 @@ async def _decide(
     session.add(Inspection(
         task_id=task.id, receipt_line_id=receipt_line.id, result=request.result.value,
         accepted_quantity=accepted, rejected_quantity=rejected,
-        rejected_location_id=reject_location.id if reject_location else None,
+        rejected_location_id=reject_bin.id if reject_bin else None,
         notes=request.notes.strip(), inspector_id=principal.user_id, decided_at=utcnow(),
     ))
     order_line.accepted_quantity += accepted
@@ -136,27 +136,3 @@ async def _locked_order_line(session: AsyncSession, order_line_id: int) -> Purch
         select(PurchaseOrder.id).where(PurchaseOrder.id == order_id).with_for_update()
     )
     return await session.get_one(PurchaseOrderLine, order_line_id)
-
-
-async def _reject_location(
-    session: AsyncSession, task: WarehouseTask, code: str | None
-) -> Location:
-    """The bin named, which must belong to the task's warehouse; else the warehouse's first
-    active rejected-type location."""
-    if code is not None:
-        location = await location_by_code(session, code, "rejectLocationCode")
-        if location.warehouse_id != task.warehouse_id or not location.active:
-            raise InvalidInput(f"{code} is not an active location of the task's warehouse",
-                               field="rejectLocationCode")
-        return location
-    location = await session.scalar(
-        select(Location).where(Location.warehouse_id == task.warehouse_id,
-                               Location.type == LocationType.REJECTED.value,
-                               Location.active.is_(True))
-        .order_by(Location.code).limit(1)
-    )
-    if location is None:
-        warehouse = await session.get_one(Warehouse, task.warehouse_id)
-        raise InvalidInput(f"warehouse {warehouse.code} has no active rejected location: give "
-                           "rejectLocationCode", field="rejectLocationCode")
-    return location

@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
-from server.catalog.models import Location, LocationType, Product, Supplier, Warehouse
+from server.catalog.models import Location, Product, Supplier, Warehouse
 from server.catalog.products import product_by_sku
+from server.catalog.service import receiving_bin
 from server.db import Database, utcnow
-from server.errors import DomainError, InvalidInput, InvalidState, Problem
+from server.errors import DomainError, InvalidInput, Problem
 from server.events import record_event
 from server.idempotency import run_once
 from server.inventory.lots import register_lots
@@ -117,7 +118,7 @@ async def _post(
     check_version(order, request.based_on_version)
     warehouse, supplier = await _warehouse_and_supplier(session, order, request.warehouse_code)
     counted = await _counted(session, target, request.lines)
-    location = await _receiving_bin(session, warehouse)
+    location = await receiving_bin(session, warehouse.id)
     receipt = Receipt(
         order_id=order.id, notice_id=target.notice and target.notice.id,
         supplier_id=order.supplier_id, warehouse_id=warehouse.id, location_id=location.id,
@@ -172,18 +173,6 @@ async def _warehouse_and_supplier(
         raise InvalidInput(f"{order.number} is delivered to {warehouse.code}, not {code}",
                            field="warehouseCode")
     return warehouse, supplier
-
-
-async def _receiving_bin(session: AsyncSession, warehouse: Warehouse) -> Location:
-    location = await session.scalar(
-        select(Location).where(Location.warehouse_id == warehouse.id,
-                               Location.type == LocationType.RECEIVING.value,
-                               Location.active.is_(True))
-        .order_by(Location.code).limit(1))
-    if location is None:
-        raise InvalidState(f"warehouse {warehouse.code} has no active receiving bin",
-                           field="warehouseCode")
-    return location
 
 
 async def _counted(

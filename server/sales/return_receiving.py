@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
-from server.catalog.models import Location, LocationType, Product, Warehouse
+from server.catalog.models import Product, Warehouse
 from server.catalog.products import product_by_sku
 from server.catalog.rules import raise_problems
-from server.catalog.service import location_by_code
+from server.catalog.service import receiving_bin, reject_location
 from server.db import Database, utcnow
-from server.errors import DomainError, InvalidInput, InvalidState, NotFound, Problem
+from server.errors import DomainError, InvalidInput, NotFound, Problem
 from server.idempotency import run_once
 from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
@@ -124,7 +124,7 @@ async def _receive(session: AsyncSession, principal: Principal,
     if warehouse.code != request.warehouse_code.strip():
         raise InvalidInput(f"{sales_return.number} comes back to {warehouse.code}, not "
                            f"{request.warehouse_code}", field="warehouseCode")
-    location = await _receiving_bin(session, warehouse)
+    location = await receiving_bin(session, warehouse.id)
     receipt = SalesReturnReceipt(
         number=number, return_id=sales_return.id, warehouse_id=warehouse.id,
         location_id=location.id, document_scan=request.document, received_by_id=principal.user_id,
@@ -199,18 +199,6 @@ async def _product_of(
         raise InvalidInput(f"{barcode!r} is a {resolution.kind.value.lower()}, not a product",
                            field=f"{field}.barcode")
     return resolution.product
-
-
-async def _receiving_bin(session: AsyncSession, warehouse: Warehouse) -> Location:
-    location = await session.scalar(
-        select(Location).where(Location.warehouse_id == warehouse.id,
-                               Location.type == LocationType.RECEIVING.value,
-                               Location.active.is_(True))
-        .order_by(Location.code).limit(1))
-    if location is None:
-        raise InvalidState(f"warehouse {warehouse.code} has no active receiving bin",
-                           field="warehouseCode")
-    return location
 
 
 async def _open_qc_tasks(session: AsyncSession, receipt: SalesReturnReceipt) -> None:
@@ -288,8 +276,8 @@ async def _inspect(session: AsyncSession, principal: Principal,
                           field="taskId", code="TASK_DONE")
     restock, scrap = request.restock_quantity, request.scrap_quantity
     raise_problems(*decision_problems(restock, scrap, undecided))
-    reject_location = await _reject_location(session, task, request.reject_location_code) \
-        if scrap > 0 else None
+    reject_bin = await reject_location(
+        session, task.warehouse_id, request.reject_location_code) if scrap > 0 else None
     sku = (await session.get_one(Product, task.product_id)).sku
     on_task = {"product_id": task.product_id, "warehouse_id": task.warehouse_id, "lot": task.lot,
                "from_bucket": Bucket.PENDING_QC, "from_location_id": task.location_id}
@@ -297,9 +285,9 @@ async def _inspect(session: AsyncSession, principal: Principal,
     if restock > 0:
         moves.append(Move(**on_task, quantity=restock, to_bucket=Bucket.AVAILABLE,
                           to_location_id=task.location_id))
-    if reject_location is not None:
+    if reject_bin is not None:
         moves.append(Move(**on_task, quantity=scrap, to_bucket=Bucket.REJECTED,
-                          to_location_id=reject_location.id))
+                          to_location_id=reject_bin.id))
     await progress(session, task, restock + scrap, sku)
     if restock > 0:  # before posting: backorders it serves take their goods off this task
         await open_putaway_task(session, task, restock, sku)
@@ -309,7 +297,7 @@ async def _inspect(session: AsyncSession, principal: Principal,
     session.add(SalesReturnInspection(
         receipt_line_id=receipt_line.id, return_line_id=receipt_line.return_line_id,
         task_id=task.id, restocked_quantity=restock, scrapped_quantity=scrap,
-        rejected_location_id=reject_location.id if reject_location else None,
+        rejected_location_id=reject_bin.id if reject_bin else None,
         notes=request.notes.strip(), inspector_id=principal.user_id, decided_at=utcnow()))
     line = next(line for line in sales_return.lines if line.id == receipt_line.return_line_id)
     line.restocked_quantity += restock
@@ -319,24 +307,3 @@ async def _inspect(session: AsyncSession, principal: Principal,
     await return_event(session, sales_return, RETURN_INSPECTED,
                        await _order_number(session, sales_return), receipt=receipt_number)
     return sales_return.number
-
-
-async def _reject_location(
-    session: AsyncSession, task: WarehouseTask, code: str | None
-) -> Location:
-    """The bin named, of the task's warehouse; else the warehouse's first active rejected bin."""
-    if code is not None:
-        location = await location_by_code(session, code, "rejectLocationCode")
-        if location.warehouse_id != task.warehouse_id or not location.active:
-            raise InvalidInput(f"{code} is not an active location of the task's warehouse",
-                               field="rejectLocationCode")
-        return location
-    location = await session.scalar(
-        select(Location).where(Location.warehouse_id == task.warehouse_id,
-                               Location.type == LocationType.REJECTED.value,
-                               Location.active.is_(True))
-        .order_by(Location.code).limit(1))
-    if location is None:
-        raise InvalidInput("the warehouse has no active rejected location: give "
-                           "rejectLocationCode", field="rejectLocationCode")
-    return location

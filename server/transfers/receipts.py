@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
-from server.catalog.models import Location, LocationType, Product
+from server.catalog.models import Location, Product
 from server.catalog.products import product_by_sku
 from server.catalog.rules import raise_problems
+from server.catalog.service import receiving_bin
 from server.db import Database, utcnow
-from server.errors import DomainError, InvalidInput, InvalidState, Problem
+from server.errors import DomainError, InvalidInput, Problem
 from server.idempotency import run_once
 from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
@@ -88,7 +89,7 @@ async def receive_transfer(
         counted = await _counted(session, transfer, request.lines)
         lots = {lot.id: lot for line in view.lines for lot in line.lots}
         taken = _spread(counted, view, lots)
-        dock = await _receiving_bin(session, transfer, view.to_warehouse_code)
+        dock = await receiving_bin(session, transfer.to_warehouse_id)
         await lock_stock(session, {(c.line.product_id, transfer.to_warehouse_id)
                                    for c in counted})
         moves = [Move(product_id=line.product_id, warehouse_id=transfer.to_warehouse_id,
@@ -182,18 +183,6 @@ def _spread(
             taken.append((count.line, lots[lot.lot_id], part))
     raise_problems(*problems)
     return taken
-
-
-async def _receiving_bin(session: AsyncSession, transfer: Transfer, code: str) -> Location:
-    location = await session.scalar(
-        select(Location).where(Location.warehouse_id == transfer.to_warehouse_id,
-                               Location.type == LocationType.RECEIVING.value,
-                               Location.active.is_(True))
-        .order_by(Location.code).limit(1))
-    if location is None:
-        raise InvalidState(f"warehouse {code} has no active receiving bin",
-                           field="warehouseCode")
-    return location
 
 
 async def _open_putaways(

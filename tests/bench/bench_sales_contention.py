@@ -44,7 +44,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,10 @@ CREATE = """mutation($input: CreateSalesOrderInput!) { createSalesOrder(input: $
   shortages { sku requested available expectedDate }
   userErrors { code field message } } }"""
 POLICIES = ("REJECT", "BACKORDER")
+# The cheapest authenticated request: every order pays at least this, so the floor's latency in
+# the same burst shape bounds what any order's latency can reach on this server.
+FLOOR = "{ me { username roles } }"
+FLOOR_NAME, FLOOR_OK = "floor (me)", "answered"
 RESERVED, BACKORDERED, REJECTED = "reserved", "backordered", "rejected INSUFFICIENT_STOCK"
 BINS = ("WH1-A-01", "WH1-A-02")  # 60 % of the stock goes into the first
 SAMPLE_EVERY = 0.05
@@ -272,21 +276,29 @@ def outcome_of(response: httpx.Response) -> str:
     return f"salesOrder {order}, userErrors {errors}, shortages {shortages}"
 
 
-async def burst(base_url: str, token: str, sku: str, policy: str, args: argparse.Namespace,
-                watch: tuple[str, str], server_pid: int) -> dict[str, Any]:
+def floor_outcome(response: httpx.Response) -> str:
+    """The floor request answers who the token belongs to."""
+    if response.status_code == 200 and response.json().get("data", {}).get("me", {}).get(
+            "username") == "sales":
+        return FLOOR_OK
+    return f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+async def burst(base_url: str, token: str, bodies: list[bytes],
+                outcome: Callable[[httpx.Response], str], watch: tuple[str, str],
+                server_pid: int) -> dict[str, Any]:
     tls = ssl.create_default_context()  # one for all clients: loading it 200 times is slow
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     clients = [httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=120,
-                                 verify=tls) for _ in range(args.orders)]
-    bodies = [order_body(sku, policy, args.idempotency_key) for _ in clients]
+                                 verify=tls) for _ in bodies]
     go = asyncio.Event()
 
     async def one(client: httpx.AsyncClient, body: bytes) -> tuple[float, float, str]:
         await go.wait()
         sent = time.perf_counter()
         try:
-            answer = outcome_of(await client.post("/graphql", content=body))
+            answer = outcome(await client.post("/graphql", content=body))
         except httpx.HTTPError as error:
             answer = f"transport error {error!r}"[:200]
         return sent, time.perf_counter(), answer
@@ -331,7 +343,7 @@ def print_burst(name: str, result: dict[str, Any], problems: list[str], dead: in
     others = share["machine"] - share["server"] - share["clients"] - share["postgres"]
     outcomes = ", ".join(f"{what} {n}" for what, n in sorted(result["outcomes"].items()))
     count = len(result["latencies"])
-    print(f"  {name}: {count / result['wall']:.0f} orders/s ({count} in "
+    print(f"  {name}: {count / result['wall']:.0f} answers/s ({count} in "
           f"{result['wall'] * 1000:.0f} ms; the last was sent {result['send_spread'] * 1000:.0f}"
           f" ms after the first); latency ms {ms(result['latencies'])}")
     print(f"    answers: {outcomes}; database {'OK' if not problems else 'WRONG'}; deadlocks "
@@ -355,9 +367,20 @@ async def run(args: argparse.Namespace, url: str) -> tuple[dict[str, list[dict[s
     watch = (libpq(args.database_url), database)
     port = free_port()
     rounds: dict[str, list[dict[str, Any]]] = {policy: [] for policy in args.policies}
+    floors = rounds.setdefault(FLOOR_NAME, [])
     with server_process(url, port, args.workers) as launcher:
         wait_healthy(port)
         profiler = None
+        floor = orjson.dumps({"query": FLOOR})
+        for index in range(args.rounds + 1):
+            result = await burst(f"http://127.0.0.1:{port}", token, [floor] * args.orders,
+                                 floor_outcome, watch, launcher.pid)
+            wrong = [what for what in result["outcomes"] if what != FLOOR_OK]
+            result["problems"] = wrong
+            name = f"floor round {index}" if index else "floor warm-up (not counted)"
+            print_burst(name, result, wrong, deadlocks(url))
+            if index:
+                floors.append(result)
         for policy in args.policies:
             for index in range(args.rounds + 1):
                 sku = f"CONTENDED-{policy}-{index}"
@@ -365,7 +388,9 @@ async def run(args: argparse.Namespace, url: str) -> tuple[dict[str, list[dict[s
                 if index == 1 and policy == args.policies[0] and args.py_spy:
                     profiler = start_profiler(launcher.pid, args.py_spy)
                     await asyncio.sleep(1.0)  # py-spy attaches
-                result = await burst(f"http://127.0.0.1:{port}", token, sku, policy, args,
+                bodies = [order_body(sku, policy, args.idempotency_key)
+                          for _ in range(args.orders)]
+                result = await burst(f"http://127.0.0.1:{port}", token, bodies, outcome_of,
                                      watch, launcher.pid)
                 await asyncio.sleep(1.5)  # the backends flush their statistics
                 result["problems"] = problems_of(policy, args.stock, args.orders,
@@ -426,9 +451,14 @@ def main() -> None:
         p99 = percentile(latencies, 0.99) * 1000
         bad = sum(bool(r["problems"]) for r in results)
         failed |= bad > 0
-        print(f"  {policy} overall, {len(results)} rounds: {len(latencies) / wall:.0f} orders/s "
-              f"(orders / summed burst wall time), latency ms {ms(latencies)}; rounds with "
+        unit = "requests" if policy == FLOOR_NAME else "orders"
+        print(f"  {policy} overall, {len(results)} rounds: {len(latencies) / wall:.0f} {unit}/s "
+              f"({unit} / summed burst wall time), latency ms {ms(latencies)}; rounds with "
               f"wrong answers or database: {bad}")
+        if policy == FLOOR_NAME:
+            print(f"  the floor: p99 {p99:.0f} ms for {args.orders} bare authenticated requests "
+                  f"at once; an order does all of that and more")
+            continue
         print(f"  GOAL {policy}: p99 {p99:.0f} ms against <= {GOAL_MS:.0f} ms: "
               f"{'met' if p99 <= GOAL_MS else 'NOT met'}")
     print(f"  deadlocks in the bench database over the run (pg_stat_database, read after the "
