@@ -3,8 +3,8 @@ order, product, category, region, customer or salesperson, with the margin expec
 orders were taken beside it.
 
 Revenue is each shipment line's quantity × its order line price. COGS is the value of the stock
-that left: the ``SH`` ledger row each shipment line posted, met by the id the line keeps
-(``stock_ledger_id``). Expected COGS is the order line's
+that left: the value of the ``SH`` ledger row each shipment line posted, which the line keeps
+(``cogs``), so the report never reads the ledger. Expected COGS is the order line's
 ``expected_unit_cost`` (the moving average when the order was taken) × the quantity shipped.
 Returns net out (``server.finance.margin_returns``): what came back in the range is taken off
 the revenue, the cost of what was restocked off the COGS (and the expected COGS, at the expected
@@ -30,7 +30,6 @@ from server.catalog.models import Customer, Product
 from server.errors import InvalidInput
 from server.finance.margin_returns import ReturnFigures, return_figures
 from server.finance.reports import day_start, exact, money, percent, tune_for_report
-from server.inventory.models import StockLedger
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
 
 MARGIN_READERS = (Role.FINANCE_DIRECTOR,)
@@ -131,7 +130,7 @@ def _shipped(shipped_in_range: list[Any], group_by: MarginGroupBy,
     statement = (
         select(grain.label("grain"),
                func.sum(ShipmentLine.quantity * ShipmentLine.unit_price).label("revenue"),
-               func.sum(func.coalesce(StockLedger.value, 0)).label("cogs"),
+               func.sum(func.coalesce(ShipmentLine.cogs, 0)).label("cogs"),
                func.sum(SalesOrderLine.expected_unit_cost * ShipmentLine.quantity)
                .label("expected_cogs"),
                func.sum(case((SalesOrderLine.expected_unit_cost.is_(None), 1), else_=0))
@@ -139,7 +138,6 @@ def _shipped(shipped_in_range: list[Any], group_by: MarginGroupBy,
         .select_from(ShipmentLine)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
-        .outerjoin(StockLedger, StockLedger.id == ShipmentLine.stock_ledger_id)
         .where(*shipped_in_range))
     if salesperson_id is not None:
         statement = (statement.join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)

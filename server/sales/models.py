@@ -205,6 +205,9 @@ class ShipmentLine(IdMixin, Base):
     # The ``SH`` ledger row this line posted, whose value is its COGS: reports meet the two by
     # this key instead of by shipment number and place in the shipment.
     stock_ledger_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stock_ledger.id"))
+    # That row's value, kept here when the line ships (ledger rows are never revalued): the
+    # margin report sums it without meeting the ledger. NULL where no row was found (0020).
+    cogs: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class HistorySource(StrEnum):

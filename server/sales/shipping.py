@@ -108,7 +108,7 @@ async def confirm_shipment(
                 shipment_id=shipment.id, order_line_id=order_line.id,
                 product_id=stock.product_id, lot=stock.lot, quantity=stock.quantity,
                 unit_price=order_line.unit_price, unit_cost=entry.unit_cost,
-                stock_ledger_id=entry.id))
+                stock_ledger_id=entry.id, cogs=entry.value))
             order_line.picked_quantity -= stock.quantity
             order_line.shipped_quantity += stock.quantity
         await record_shipped(session, orders, order_lines, picked, shipment.shipped_at.date())

@@ -266,8 +266,8 @@ SELECT 'bsh' || sh.id, sl.product_id, sh.warehouse_id, 'picked', NULL, s.locatio
        sh.shipped_by_id, sh.shipped_at
 FROM shipment_line sl JOIN shipment sh ON sh.id = sl.shipment_id
 JOIN stage s ON s.warehouse_id = sh.warehouse_id WHERE sh.number LIKE 'BSH%';
-UPDATE shipment_line sl SET stock_ledger_id = posted.ledger_id
-FROM (SELECT n.id AS line_id, l.id AS ledger_id
+UPDATE shipment_line sl SET stock_ledger_id = posted.ledger_id, cogs = posted.value
+FROM (SELECT n.id AS line_id, l.id AS ledger_id, l.value
       FROM (SELECT id, shipment_id, row_number() OVER (PARTITION BY shipment_id ORDER BY id) AS
             place FROM shipment_line) n
       JOIN shipment sh ON sh.id = n.shipment_id

@@ -1,9 +1,11 @@
-"""Each shipment line keeps the id of the SH ledger row it posted (the margin report's COGS),
-set when it ships; migration 0020's backfill finds the same rows for lines shipped before."""
+"""Each shipment line keeps the id of the SH ledger row it posted and that row's value (the
+margin report's COGS), set when it ships; the backfills of migrations 0020 (the id) and 0022 (the
+value) find the same for lines shipped before."""
 
 from __future__ import annotations
 
 import importlib.util
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
@@ -15,12 +17,13 @@ from server.sales.models import Shipment, ShipmentLine
 from tests.integration.test_margin_report import ship
 from tests.picking_setup import picking_world, put_stock, sales_order
 
-MIGRATION = (Path(__file__).resolve().parents[2]
-             / "migrations/versions/0020_shipment_line_ledger_row.py")
+D = Decimal
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations/versions"
 
 
-def _migration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("migration_0020", MIGRATION)
+def _migration(name: str = "0020_shipment_line_ledger_row") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, MIGRATIONS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -62,3 +65,35 @@ async def test_shipment_lines_point_at_their_ledger_rows_and_the_backfill_agrees
     async with db.transaction() as session:
         await session.execute(text(_migration().BACKFILL))
     assert await _keys(db) == posted_keys
+
+
+async def _costs(db: Database) -> dict[int, Decimal | None]:
+    async with db.reader() as session:
+        rows = await session.execute(select(ShipmentLine.id, ShipmentLine.cogs))
+        return {line: cogs for line, cogs in rows}
+
+
+async def test_shipment_lines_keep_their_ledger_rows_value_and_the_backfill_agrees(
+    db: Database,
+) -> None:
+    world = await picking_world(db)
+    await put_stock(db, world, "P1", "WH1-A-01", 3, "100")
+    await put_stock(db, world, "P1", "WH1-A-02", 4, "121.37")
+    await put_stock(db, world, "P3", "WH1-A-02", 10, "40")
+    await ship(db, world, await sales_order(db, world, {"P1": 5, "P3": 2}))
+    async with db.reader() as session:
+        pairs = (await session.execute(
+            select(ShipmentLine.cogs, StockLedger.value)
+            .join(StockLedger, StockLedger.id == ShipmentLine.stock_ledger_id)
+            .order_by(ShipmentLine.id))).all()
+    # P1 leaves at the average of 100 and 121.37 over 7 (112.2114 to 4 places), P3 at 40.
+    assert [value for _, value in pairs] == [D("561.0570"), D("80.0000")]
+    assert [cogs for cogs, _ in pairs] == [value for _, value in pairs]
+    stored = await _costs(db)
+
+    async with db.transaction() as session:
+        await session.execute(update(ShipmentLine).values(cogs=None))
+    assert set((await _costs(db)).values()) == {None}
+    async with db.transaction() as session:
+        await session.execute(text(_migration("0022_shipment_line_cogs").BACKFILL))
+    assert await _costs(db) == stored
