@@ -202,8 +202,8 @@ class ShipmentLine(IdMixin, Base):
     quantity: Mapped[Decimal]
     unit_price: Mapped[Decimal] = mapped_column(Money)
     unit_cost: Mapped[Decimal] = mapped_column(Money)
-    # The ``SH`` ledger row this line posted, whose value is its COGS: reports meet the two by
-    # this key instead of by shipment number and place in the shipment.
+    # The ``SH`` ledger row this line posted, whose value is its COGS: the line's own record of
+    # which movement it was, instead of its shipment number and place in the shipment.
     stock_ledger_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stock_ledger.id"))
     # That row's value, kept here when the line ships (ledger rows are never revalued): the
     # margin report sums it without meeting the ledger. NULL where no row was found (0020).

@@ -8,8 +8,10 @@ import importlib.util
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from sqlalchemy import select, text, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from server.db import Database
 from server.inventory.models import StockLedger
@@ -22,7 +24,7 @@ D = Decimal
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations/versions"
 
 
-def _migration(name: str = "0020_shipment_line_ledger_row") -> ModuleType:
+def _migration(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, MIGRATIONS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -30,10 +32,21 @@ def _migration(name: str = "0020_shipment_line_ledger_row") -> ModuleType:
     return module
 
 
-async def _keys(db: Database) -> dict[int, int | None]:
+async def _per_line(db: Database, column: InstrumentedAttribute[Any]) -> dict[int, Any]:
     async with db.reader() as session:
-        rows = await session.execute(select(ShipmentLine.id, ShipmentLine.stock_ledger_id))
-        return {line: key for line, key in rows}
+        rows = await session.execute(select(ShipmentLine.id, column))
+        return {line: value for line, value in rows}
+
+
+async def _wiped_then_backfilled(db: Database, column: InstrumentedAttribute[Any],
+                                 migration: str) -> dict[int, Any]:
+    """``column`` of every line once it is set to NULL and ``migration``'s backfill has run."""
+    async with db.transaction() as session:
+        await session.execute(update(ShipmentLine).values({column: None}))
+    assert set((await _per_line(db, column)).values()) == {None}
+    async with db.transaction() as session:
+        await session.execute(text(_migration(migration).BACKFILL))
+    return await _per_line(db, column)
 
 
 async def test_shipment_lines_point_at_their_ledger_rows_and_the_backfill_agrees(
@@ -57,20 +70,9 @@ async def test_shipment_lines_point_at_their_ledger_rows_and_the_backfill_agrees
     for number, product, quantity, kind, document, posted_product, posted, value, cost in lines:
         assert (kind, document, posted_product, posted) == ("SH", number, product, quantity)
         assert value == cost
-    posted_keys = await _keys(db)
-
-    async with db.transaction() as session:
-        await session.execute(update(ShipmentLine).values(stock_ledger_id=None))
-    assert set((await _keys(db)).values()) == {None}
-    async with db.transaction() as session:
-        await session.execute(text(_migration().BACKFILL))
-    assert await _keys(db) == posted_keys
-
-
-async def _costs(db: Database) -> dict[int, Decimal | None]:
-    async with db.reader() as session:
-        rows = await session.execute(select(ShipmentLine.id, ShipmentLine.cogs))
-        return {line: cogs for line, cogs in rows}
+    posted_keys = await _per_line(db, ShipmentLine.stock_ledger_id)
+    assert await _wiped_then_backfilled(
+        db, ShipmentLine.stock_ledger_id, "0020_shipment_line_ledger_row") == posted_keys
 
 
 async def test_shipment_lines_keep_their_ledger_rows_value_and_the_backfill_agrees(
@@ -89,11 +91,6 @@ async def test_shipment_lines_keep_their_ledger_rows_value_and_the_backfill_agre
     # P1 leaves at the average of 100 and 121.37 over 7 (112.2114 to 4 places), P3 at 40.
     assert [value for _, value in pairs] == [D("561.0570"), D("80.0000")]
     assert [cogs for cogs, _ in pairs] == [value for _, value in pairs]
-    stored = await _costs(db)
-
-    async with db.transaction() as session:
-        await session.execute(update(ShipmentLine).values(cogs=None))
-    assert set((await _costs(db)).values()) == {None}
-    async with db.transaction() as session:
-        await session.execute(text(_migration("0022_shipment_line_cogs").BACKFILL))
-    assert await _costs(db) == stored
+    stored = await _per_line(db, ShipmentLine.cogs)
+    assert await _wiped_then_backfilled(
+        db, ShipmentLine.cogs, "0022_shipment_line_cogs") == stored
