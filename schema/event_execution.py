@@ -14,7 +14,8 @@ import json
 from typing import Any
 
 from graphql import ExecutionResult
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.leaf_execution import DirectLeafExecutor
 
 
 class SharedData(dict[str, Any]):
@@ -42,7 +43,7 @@ class SharedEventRoot:
         return results
 
 
-class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecutor(DirectLeafExecutor):
     # The subscription's variables as a key, made once: every event's executor is a copy.
     _variables_key: str | None = None
 

@@ -1,0 +1,126 @@
+"""Completes objects whose selected fields are all plain leaves in one pass.
+
+graphql-core executes every field of every object alike: a path entry, a resolve info, an
+argument check, then the completion chain (non-null, list, leaf) for the value. For a report of
+64,000 rows that is 321,000 leaf fields, more time than the report's own SQL. Where every field
+selected on an object is an attribute strawberry reads without a resolver (no arguments) and
+is a scalar or enum, the value of each field is read and coerced directly instead.
+
+The result is the one graphql-core would build: the same resolve function and the same output
+coercion per field, in the same order. Anything the direct pass cannot answer exactly (a null
+in a non-null field, a value the scalar refuses, a resolver that raised) falls back to the
+regular execution of that object, which reports the error as graphql-core does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetails
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+TYPENAME = "__typename"
+
+
+class PlainLeaf(NamedTuple):
+    response_name: str
+    # strawberry's resolve function of a field without a resolver; it ignores the info
+    resolve: Callable[[Any, Any], Any] | None
+    leaf_type: GraphQLLeafType | None
+    non_null: bool
+
+
+class DirectLeafExecutor(StrawberryGraphQLCoreExecutionContext):
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: dict[str, list[FieldDetails]],
+        position_context: Any,
+    ) -> Any:
+        plan = self._plain_leaves(parent_type, grouped_field_set)
+        if plan is not None:
+            completed = _complete_directly(parent_type, source_value, plan)
+            if completed is not None:
+                return completed
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context)
+
+    def _plain_leaves(
+        self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, list[FieldDetails]],
+    ) -> list[PlainLeaf] | None:
+        # A grouped field set is made once per selection and type (graphql-core memoises it),
+        # so its identity keys the plan; the set is kept with it so the id is not reused.
+        plans: dict[int, tuple[Any, list[PlainLeaf] | None]] | None = (
+            self.__dict__.get("_plain_leaf_plans"))
+        if plans is None:
+            plans = self.__dict__["_plain_leaf_plans"] = {}
+        known = plans.get(id(grouped_field_set))
+        if known is not None and known[0] is grouped_field_set:
+            return known[1]
+        # Strawberry always passes a manager; only one holding middleware wraps the resolvers.
+        manager = self.middleware_manager
+        plan = None if manager is not None and manager.middlewares else _plan(
+            self, parent_type, grouped_field_set)
+        plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
+
+
+def _plan(
+    executor: StrawberryGraphQLCoreExecutionContext, parent_type: GraphQLObjectType,
+    grouped_field_set: dict[str, list[FieldDetails]],
+) -> list[PlainLeaf] | None:
+    plan = []
+    for response_name, field_details_list in grouped_field_set.items():
+        node = field_details_list[0].node
+        if node.name.value == TYPENAME:
+            plan.append(PlainLeaf(response_name, None, None, True))
+            continue
+        field_def = executor.schema.get_field(parent_type, node.name.value)
+        if field_def is None or field_def.args or node.arguments \
+                or not getattr(field_def.resolve, "_is_default", False):
+            return None
+        field_type = field_def.type
+        non_null = isinstance(field_type, GraphQLNonNull)
+        leaf_type = field_type.of_type if non_null else field_type
+        if not is_leaf_type(leaf_type):
+            return None
+        plan.append(PlainLeaf(response_name, field_def.resolve, leaf_type, non_null))
+    return plan
+
+
+def _complete_directly(
+    parent_type: GraphQLObjectType, source: Any, plan: list[PlainLeaf],
+) -> dict[str, Any] | None:
+    """The object's data, or None where only the regular execution can answer."""
+    results: dict[str, Any] = {}
+    try:
+        for response_name, resolve, leaf_type, non_null in plan:
+            if resolve is None:
+                results[response_name] = parent_type.name
+                continue
+            value = resolve(source, None)
+            if value is None or value is Undefined:
+                if non_null:
+                    return None
+                results[response_name] = None
+                continue
+            if isinstance(value, Exception):
+                return None
+            coerced = leaf_type.coerce_output_value(value)  # type: ignore[union-attr]
+            if coerced is None or coerced is Undefined:
+                return None
+            results[response_name] = coerced
+    except Exception:  # the regular execution reports it
+        return None
+    return results

@@ -1,0 +1,118 @@
+"""The direct completion of plain leaf objects answers exactly as graphql-core's own execution:
+the same data and the same errors, for every shape of selection it takes or leaves."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.leaf_execution import DirectLeafExecutor
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Row:
+    sku: str
+    amount: Decimal
+    share: Decimal | None
+    colour: Colour
+    count: int
+
+    @strawberry.field
+    def label(self) -> str:
+        return f"{self.sku}:{self.count}"
+
+
+@dataclass
+class LooseRow:
+    """A row whose non-null fields can hold what the schema does not allow."""
+
+    sku: Any
+    amount: Any
+    share: Any
+    colour: Any
+    count: Any
+
+
+ROWS = [Row(sku=f"S{index}", amount=Decimal(index) / 4, share=None if index % 2 else Decimal(1),
+            colour=Colour.RED if index % 3 else Colour.BLUE, count=index) for index in range(50)]
+BROKEN = [*ROWS[:3], LooseRow("S-none", None, None, Colour.RED, 1), *ROWS[3:6],
+          LooseRow("S-count", Decimal(1), None, Colour.BLUE, "not a number"), *ROWS[6:9]]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def rows(self) -> list[Row]:
+        return ROWS
+
+    @strawberry.field
+    def broken(self) -> list[Row]:
+        return BROKEN  # type: ignore[return-value]
+
+    @strawberry.field
+    def first(self) -> Row | None:
+        return ROWS[0]
+
+
+def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    return (strawberry.Schema(query=Query, execution_context_class=DirectLeafExecutor),
+            strawberry.Schema(query=Query,
+                              execution_context_class=StrawberryGraphQLCoreExecutionContext))
+
+
+QUERIES = [
+    "{ rows { sku amount share colour count } }",
+    "{ rows { __typename sku total: amount amount colour } }",
+    "{ rows { sku label count } }",
+    "{ rows { sku ... on Row { count share } } }",
+    "query ($with: Boolean!) { rows { sku count @include(if: $with) share @skip(if: $with) } }",
+    "{ first { sku amount } rows { colour } }",
+    "{ broken { sku amount share colour count } }",
+    "{ broken { sku colour } }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_answers_as_graphql_core(query: str) -> None:
+    direct, regular = _schemas()
+    for variables in ({"with": True}, {"with": False}):
+        ours = direct.execute_sync(query, variable_values=variables)
+        theirs = regular.execute_sync(query, variable_values=variables)
+        assert ours.data == theirs.data
+        assert [(error.message, error.path) for error in ours.errors or []] == \
+            [(error.message, error.path) for error in theirs.errors or []]
+
+
+def test_a_broken_row_is_an_error_at_its_own_path() -> None:
+    direct, _ = _schemas()
+    result = direct.execute_sync("{ broken { sku amount count } }")
+    # a non-null item's error nulls the whole non-null list, and the errors after it are moot
+    assert result.data is None
+    assert [tuple(error.path or ()) for error in result.errors or []] == [("broken", 3, "amount")]
+
+
+def test_plain_rows_are_completed_without_resolve_infos() -> None:
+    built: list[int] = []
+
+    class Counting(DirectLeafExecutor):
+        def build_resolve_info(self, *args: Any, **kwargs: Any) -> Any:
+            built.append(1)
+            return super().build_resolve_info(*args, **kwargs)
+
+    schema = strawberry.Schema(query=Query, execution_context_class=Counting)
+    result = schema.execute_sync("{ rows { sku amount share colour count } }")
+    assert result.errors is None
+    assert len(result.data["rows"]) == 50
+    assert len(built) == 1  # the root field only, none of the 250 leaves
