@@ -3,11 +3,13 @@ reports themselves are ``server.finance.margin`` and ``server.finance.inventory_
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 CENT = Decimal("0.01")
 QUANTITY_PLACES = Decimal("0.0001")
@@ -45,11 +47,41 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-async def tune_for_report(session: AsyncSession) -> None:
+async def tune_for_report(session: AsyncSession | AsyncConnection) -> None:
     """Let the rest of this transaction's queries sort and hash in ``REPORT_WORK_MEM``, and run
     them without JIT compilation (on PostgreSQL; SQLite has neither). A year's inventory query
     costs enough to be compiled, and compiling its ~120 functions (in each parallel worker
     too) took longer than compiled expressions saved over a million ledger rows."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = (session.dialect if isinstance(session, AsyncConnection)
+               else session.get_bind().dialect)
+    if dialect.name == "postgresql":
         await session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
         await session.execute(text("SET LOCAL jit = off"))
+
+
+@asynccontextmanager
+async def snapshot_parts(
+    session: AsyncSession, parts: int,
+) -> AsyncIterator[list[AsyncSession | AsyncConnection]]:
+    """Where to run a report split into ``parts`` queries at once: on PostgreSQL, that many
+    read-only connections of their own that all see exactly what ``session``'s transaction
+    sees (its exported snapshot), each tuned as a report and without parallel workers (the
+    parts are the parallelism); on SQLite, or for one part, ``session`` itself."""
+    if parts == 1 or session.get_bind().dialect.name != "postgresql":
+        yield [session]
+        return
+    snapshot = await session.scalar(text("SELECT pg_export_snapshot()"))
+    engine = session.bind
+    async with AsyncExitStack() as stack:
+        connections = []
+        for _ in range(parts):
+            connection = await stack.enter_async_context(engine.connect())
+            await connection.execution_options(isolation_level="REPEATABLE READ")
+            await stack.enter_async_context(connection.begin())
+            # The snapshot comes from PostgreSQL itself, and SET takes no bound parameters.
+            await connection.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            await connection.execute(text("SET TRANSACTION READ ONLY"))
+            await tune_for_report(connection)
+            await connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            connections.append(connection)
+        yield connections

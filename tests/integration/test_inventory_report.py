@@ -21,7 +21,8 @@ from sqlalchemy import func, select, update
 
 from server.db import Database
 from server.errors import DomainError
-from server.finance.inventory_report import InventoryRow, inventory_report
+from server.finance.inventory_report import PARTS, InventoryRow, inventory_report
+from server.finance.reports import snapshot_parts
 from server.inventory.models import StockCost, StockLedger
 from server.inventory.rules import AdjustmentRequest
 from server.inventory.service import adjust_stock
@@ -107,3 +108,19 @@ async def test_refusals(db: Database, world: World) -> None:
         with pytest.raises(DomainError) as zero:
             await inventory_report(session, world["finance"], None, TODAY, dead_days=0)
         assert zero.value.problems[0].field == "deadDays"
+
+
+async def test_every_part_reads_what_the_report_began_with(db: Database, world: World) -> None:
+    """The report's parts (one query per share of the products on PostgreSQL) see the report's
+    own snapshot: a posting committed after the report began shows in none of them."""
+    async with db.reader() as session:
+        before = await session.scalar(select(func.count()).select_from(StockLedger))
+        async with snapshot_parts(session, PARTS) as readers:
+            await put_stock(db, world, "P2", "WH1-A-02", 1, "250")
+            await put_stock(db, world, "P1", "WH1-A-02", 1, "100")
+            seen = [await reader.scalar(select(func.count()).select_from(StockLedger))
+                    for reader in readers]
+    assert len(readers) == (PARTS if db.engine.dialect.name == "postgresql" else 1)
+    assert seen == [before] * len(readers)
+    async with db.reader() as session:
+        assert await session.scalar(select(func.count()).select_from(StockLedger)) > before
