@@ -65,6 +65,14 @@ class Query:
     def first(self) -> Row | None:
         return ROWS[0]
 
+    @strawberry.field
+    def gaps(self) -> list[Row | None]:
+        return [ROWS[0], None, ROWS[1]]
+
+    @strawberry.field
+    def broken_gaps(self) -> list[Row | None]:
+        return [ROWS[0], None, BROKEN[3]]  # type: ignore[list-item]
+
 
 def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
     return (strawberry.Schema(query=Query, execution_context_class=DirectLeafExecutor),
@@ -81,6 +89,8 @@ QUERIES = [
     "{ first { sku amount } rows { colour } }",
     "{ broken { sku amount share colour count } }",
     "{ broken { sku colour } }",
+    "{ gaps { sku amount } brokenGaps { sku amount } }",
+    "{ rows { sku } rows2: rows { count } }",
 ]
 
 
@@ -116,3 +126,5 @@ def test_plain_rows_are_completed_without_resolve_infos() -> None:
     assert result.errors is None
     assert len(result.data["rows"]) == 50
     assert len(built) == 1  # the root field only, none of the 250 leaves
+    assert result.data["rows"][1] == {"sku": "S1", "amount": "0.25", "share": None,
+                                      "colour": "RED", "count": 1}
