@@ -40,6 +40,7 @@ from server.finance.reports import (
     tune_for_report,
 )
 from server.inventory.models import StockLedger
+from server.ops.heap import collector_paused
 from server.sales.shipping import DOCUMENT_TYPE as SHIPMENT_DOCUMENT
 
 INVENTORY_READERS = (Role.FINANCE_DIRECTOR, Role.PURCHASE_MANAGER)
@@ -120,7 +121,8 @@ async def inventory_report(
             for part, reader in enumerate(readers)))
     # Each part is in sku order and numbers its rows by their place among all products.
     figures = heapq.merge(*(answer.all() for answer in answers), key=itemgetter(0))
-    rows = [_row(figures_of[1:], bounds.dead_since) for figures_of in figures]
+    with collector_paused():
+        rows = [_row(figures_of[1:], bounds.dead_since) for figures_of in figures]
     return InventoryReport(warehouse_code, as_of, dead_days, rows)
 
 

@@ -30,6 +30,7 @@ from server.catalog.models import Customer, Product
 from server.errors import InvalidInput
 from server.finance.margin_returns import ReturnFigures, return_figures
 from server.finance.reports import day_start, exact, money, percent, tune_for_report
+from server.ops.heap import collector_paused
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
 
 MARGIN_READERS = (Role.FINANCE_DIRECTOR,)
@@ -175,7 +176,8 @@ async def margin_report(
             named.group_by(key, label))]
     returned = await return_figures(session, date_from, date_to, (key, label),
                                     principal.user_id if own_rows_only else None)
-    rows, total = _rows(shipped_groups, returned)
+    with collector_paused():
+        rows, total = _rows(shipped_groups, returned)
     return MarginReport(date_from, date_to, group_by, rows, total)
 
 

@@ -9,10 +9,8 @@ with ``server.planning.suggestion_store``: open suggestions updated in place, op
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +22,7 @@ from server.catalog.models import Warehouse
 from server.changes import Pair, on_pairs_changed
 from server.db import Database, utcnow
 from server.errors import NotFound
+from server.ops.heap import collector_paused
 from server.planning.baseline import Baseline, baselines
 from server.planning.forecast import LeadTime
 from server.planning.inputs import (
@@ -161,7 +160,7 @@ async def _plan_pairs(
     for start in range(0, len(pairs), CHUNK_PAIRS):
         chunk = pairs[start:start + CHUNK_PAIRS]
         product_range = (chunk[0][0], chunk[-1][0]) if by_range else None
-        with _collector_paused():
+        with collector_paused():
             facts = await load_facts(session, chunk, window, product_range)
             plans = plan_facts(facts, rules, policy, window.today)
             changed.update(await store_plans(session, plans, chunk, product_range))
@@ -171,23 +170,6 @@ async def _plan_pairs(
         if progress is not None:
             progress(start + len(chunk), len(pairs))
     return changed, opened, urgent
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading and planning a slice allocate millions of small objects (Decimals, dicts,
-    tuples) and next to no cycles: reference counting frees them, while the cyclic collector,
-    set off by the allocations, would walk the slice's facts over and over (about half of the
-    CPU time of reading and planning). The collector is back on between slices, and catches up
-    with any cycles then; requests served while a slice awaits the database only wait longer
-    for their cycles to be collected."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _lead_time(facts: PairFacts, policy: Policy) -> LeadTime:
