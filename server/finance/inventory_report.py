@@ -32,6 +32,7 @@ from server.catalog.models import Product, Warehouse
 from server.errors import InvalidInput, NotFound
 from server.finance.reports import (
     CENT,
+    PARTS,
     day_start,
     exact,
     money,
@@ -59,10 +60,6 @@ _FROM_STOCK = StockLedger.from_location_id.is_not(None)
 _INTO_STOCK = and_(_TO_STOCK, StockLedger.from_location_id.is_(None))
 _OUT_OF_STOCK = and_(_FROM_STOCK, StockLedger.to_location_id.is_(None))
 _SHIPPED = and_(_OUT_OF_STOCK, StockLedger.document_type == SHIPMENT_DOCUMENT)
-# Parts of the report queried at once, each over its share of the products, on PostgreSQL: the
-# two cores of the machines it is sized for. Parallel workers inside one query did worse here:
-# merging each worker's partial sums of 160,000 product × warehouse groups cost what they saved.
-PARTS = 2
 
 
 def _signed(column: Any) -> Any:

@@ -15,6 +15,8 @@ groups' unrounded sums and is rounded once, not summed from rounded rows."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -29,7 +31,15 @@ from server.auth import Principal, Role, User
 from server.catalog.models import Customer, Product
 from server.errors import InvalidInput
 from server.finance.margin_returns import ReturnFigures, return_figures
-from server.finance.reports import day_start, exact, money, percent, tune_for_report
+from server.finance.reports import (
+    PARTS,
+    day_start,
+    exact,
+    money,
+    percent,
+    snapshot_parts,
+    tune_for_report,
+)
 from server.ops.heap import collector_paused
 from server.sales.models import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
 
@@ -123,7 +133,7 @@ def _group_columns(group_by: MarginGroupBy) -> tuple[Any, Any]:
 
 
 def _shipped(shipped_in_range: list[Any], group_by: MarginGroupBy,
-             salesperson_id: int | None) -> Any:
+             salesperson_id: int | None, part: int, parts: int) -> Any:
     """The shipped figures per product (for groupings by product) or per order (the others):
     the year's lines are added up by an id first, so the grouping by names and codes runs over
     one sum per order or product, not over every line."""
@@ -140,6 +150,8 @@ def _shipped(shipped_in_range: list[Any], group_by: MarginGroupBy,
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .join(SalesOrderLine, SalesOrderLine.id == ShipmentLine.order_line_id)
         .where(*shipped_in_range))
+    if parts > 1:
+        statement = statement.where(grain % parts == part)
     if salesperson_id is not None:
         statement = (statement.join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
                      .where(SalesOrder.salesperson_id == salesperson_id))
@@ -159,8 +171,24 @@ async def margin_report(
     key, label = _group_columns(group_by)
     shipped_in_range = [Shipment.shipped_at >= day_start(date_from),
                         Shipment.shipped_at < day_start(date_to + timedelta(days=1))]
-    shipped = _shipped(shipped_in_range, group_by,
-                       principal.user_id if own_rows_only else None)
+    salesperson_id = principal.user_id if own_rows_only else None
+    async with snapshot_parts(session, PARTS) as readers:
+        answers = await asyncio.gather(*(
+            reader.execute(_named_groups(shipped_in_range, group_by, salesperson_id,
+                                         part, len(readers)))
+            for part, reader in enumerate(readers)))
+    shipped_groups = add_up_parts([answer.all() for answer in answers])
+    returned = await return_figures(session, date_from, date_to, (key, label), salesperson_id)
+    with collector_paused():
+        rows, total = _rows(shipped_groups, returned)
+    return MarginReport(date_from, date_to, group_by, rows, total)
+
+
+def _named_groups(shipped_in_range: list[Any], group_by: MarginGroupBy,
+                  salesperson_id: int | None, part: int, parts: int) -> Any:
+    """Per (key, label) of the grouping, the sums of one part's orders or products."""
+    key, label = _group_columns(group_by)
+    shipped = _shipped(shipped_in_range, group_by, salesperson_id, part, parts)
     named = select(key, label, *[func.sum(column) for column in (
         shipped.c.revenue, shipped.c.cogs, shipped.c.expected_cogs, shipped.c.uncosted)])
     if group_by in _BY_PRODUCT:
@@ -170,15 +198,24 @@ async def margin_report(
                  .join(SalesOrder, SalesOrder.id == shipped.c.grain)
                  .join(Customer, Customer.id == SalesOrder.customer_id)
                  .outerjoin(User, User.id == SalesOrder.salesperson_id))
-    shipped_groups = [
-        (str(k), str(lbl), revenue_sum, cogs_sum, expected_sum, uncosted_count)
-        for k, lbl, revenue_sum, cogs_sum, expected_sum, uncosted_count in await session.execute(
-            named.group_by(key, label))]
-    returned = await return_figures(session, date_from, date_to, (key, label),
-                                    principal.user_id if own_rows_only else None)
-    with collector_paused():
-        rows, total = _rows(shipped_groups, returned)
-    return MarginReport(date_from, date_to, group_by, rows, total)
+    return named.group_by(key, label)
+
+
+def add_up_parts(parts: list[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The groups of all parts as (key, label, revenue, cogs, expected cogs, uncosted lines):
+    a group by order or product is in one part only, one by category, region, customer or
+    salesperson may be in each, and its exact sums add up."""
+    if len(parts) == 1:
+        return [(str(k), str(lbl), *sums) for k, lbl, *sums in parts[0]]
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for k, lbl, *sums in (group for part in parts for group in part):
+        known = groups.get((str(k), str(lbl)))
+        if known is None:
+            groups[(str(k), str(lbl))] = sums
+        else:
+            known[:] = [None if mine is None and theirs is None else exact(mine) + exact(theirs)
+                        for mine, theirs in zip(known, sums, strict=True)]
+    return [(k, lbl, *sums) for (k, lbl), sums in groups.items()]
 
 
 def _rows(shipped_groups: list[tuple[Any, ...]], returned: dict[tuple[str, str], ReturnFigures]

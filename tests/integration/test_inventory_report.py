@@ -21,8 +21,8 @@ from sqlalchemy import func, select, update
 
 from server.db import Database
 from server.errors import DomainError
-from server.finance.inventory_report import PARTS, InventoryRow, inventory_report
-from server.finance.reports import snapshot_parts
+from server.finance.inventory_report import InventoryRow, inventory_report
+from server.finance.reports import PARTS, snapshot_parts
 from server.inventory.models import StockCost, StockLedger
 from server.inventory.rules import AdjustmentRequest
 from server.inventory.service import adjust_stock
