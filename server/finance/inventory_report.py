@@ -187,7 +187,7 @@ def _row(figures: Any, dead_since: datetime) -> InventoryRow:
         sku, name, on_hand, value, cogs, average_value,
         (cogs / average_value).quantize(CENT) if average_value > 0 else None,
         shipped, (on_hand * COVER_DAYS / shipped).quantize(CENT) if shipped > 0 else None,
-        {bucket: quantity(held) for bucket, held in zip(BUCKET_NAMES, ageing, strict=True)},
+        dict(zip(BUCKET_NAMES, map(quantity, ageing), strict=True)),
         last_moved, on_hand > 0 and (last_moved is None or last_moved < dead_since))
 
 

@@ -31,12 +31,18 @@ def exact(value: Decimal | float | int | None) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+# money and quantity round each figure of reports of tens of thousands of rows: a Decimal (what
+# PostgreSQL answers) is rounded without going through ``exact``.
 def money(value: Decimal | float | int | None) -> Decimal:
-    return exact(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    if value.__class__ is Decimal:
+        return value.quantize(CENT, ROUND_HALF_UP)  # type: ignore[union-attr]
+    return exact(value).quantize(CENT, ROUND_HALF_UP)
 
 
 def quantity(value: Decimal | float | int | None) -> Decimal:
-    return exact(value).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
+    if value.__class__ is Decimal:
+        return value.quantize(QUANTITY_PLACES, ROUND_HALF_UP)  # type: ignore[union-attr]
+    return exact(value).quantize(QUANTITY_PLACES, ROUND_HALF_UP)
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal | None:
