@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 # A closure over the facts: True, False, or None when only CEL can tell (it would raise).
@@ -34,9 +35,11 @@ class _NotCommon(Exception):
     """The source is not one of the forms evaluated here."""
 
 
+@lru_cache(maxsize=1024)
 def native_condition(source: str) -> Native | None:
     """A Python closure giving ``source``'s CEL result on plain facts, or None when the source
-    is not of a common form (the caller then always asks CEL)."""
+    is not of a common form (the caller then always asks CEL). Remembered per source: every
+    live recompute makes an evaluator of the same few rules."""
     try:
         tokens = _tokens(source)
         comparisons = [_comparison(part) for part in _split(tokens, "&&")]
