@@ -33,7 +33,6 @@ from server.planning.inputs import (
     load_policy,
     stocked_siblings,
 )
-from server.planning.parallel_run import plan_in_parallel
 from server.planning.plan import (
     NettedPair,
     PairFacts,
@@ -56,9 +55,6 @@ MAX_FORECAST_WEEKS = 26
 CHUNK_PAIRS = 10_000
 # Up to this many pairs are read pair by pair; more, by product id range.
 SMALL_RECOMPUTE = 500
-# From this many pairs a full run on PostgreSQL plans in worker processes: starting them costs
-# about two seconds, which a run of a few slices would not win back.
-PARALLEL_FROM_PAIRS = 4 * CHUNK_PAIRS
 Progress = Callable[[int, int], None]
 
 
@@ -146,13 +142,7 @@ async def plan_all(
         policy = await load_policy(session)
         window = Window.of(utcnow().date(), policy, MAX_FORECAST_WEEKS)
         pairs = sorted(await all_pairs(session, window, warehouse_id))
-        if not db.is_sqlite and len(pairs) >= PARALLEL_FROM_PAIRS:
-            changed, opened, urgent = await plan_in_parallel(
-                db, session, pairs, CHUNK_PAIRS, policy, window)
-            if progress is not None:
-                progress(len(pairs), len(pairs))
-        else:
-            changed, opened, urgent = await _plan_pairs(session, pairs, policy, window, progress)
+        changed, opened, urgent = await _plan_pairs(session, pairs, policy, window, progress)
         await record_changes(session, changed, full=True)
     return PlanSummary(len(pairs), opened, urgent, time.perf_counter() - started)
 
@@ -171,7 +161,7 @@ async def _plan_pairs(
     for start in range(0, len(pairs), CHUNK_PAIRS):
         chunk = pairs[start:start + CHUNK_PAIRS]
         product_range = (chunk[0][0], chunk[-1][0]) if by_range else None
-        with collector_paused():
+        with _collector_paused():
             facts = await load_facts(session, chunk, window, product_range)
             plans = plan_facts(facts, rules, policy, window.today)
             changed.update(await store_plans(session, plans, chunk, product_range))
@@ -187,7 +177,7 @@ async def _plan_pairs(
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def _collector_paused() -> Iterator[None]:
     """Reading and planning a slice allocate millions of small objects (Decimals, dicts,
     tuples) and next to no cycles: reference counting frees them, while the cyclic collector,
     set off by the allocations, would walk the slice's facts over and over (about half of the

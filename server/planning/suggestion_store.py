@@ -6,7 +6,7 @@ suggestions are history and never touched. One ``SUGGESTIONS_CHANGED`` event per
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import delete, select, text, tuple_
@@ -123,58 +123,6 @@ async def _copy_upsert(session: AsyncSession, written: list[dict[str, Any]]) -> 
                     for name, value in ((name, row[name]) for name in _COPIED)])
         await cursor.execute(_MERGE_STAGING)
         await cursor.execute(f"TRUNCATE {_STAGING}")
-
-
-_CONSIDERED = "considered_pair"
-_CREATE_CONSIDERED = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {_CONSIDERED} "
-                      "(product_id bigint, warehouse_id bigint) ON COMMIT DROP")
-_OPEN_OF_STAGED = (
-    "FROM replenishment_suggestion s WHERE s.status = 'open' AND s.product_id = p.product_id "
-    "AND s.warehouse_id = p.warehouse_id")
-# Per staged suggestion: none open yet, or one open whose key fields differ.
-_STAGED_CHANGES = (
-    f"SELECT p.product_id, p.warehouse_id, NOT EXISTS (SELECT 1 {_OPEN_OF_STAGED}), "
-    f"EXISTS (SELECT 1 {_OPEN_OF_STAGED} AND ("
-    + " OR ".join(f"s.{name} IS DISTINCT FROM p.{name}" for name in _KEY_FIELDS)
-    + f")) FROM {_STAGING} p")
-_CLOSE_UNSTAGED = (
-    f"DELETE FROM replenishment_suggestion s USING {_CONSIDERED} c WHERE s.status = '{_OPEN}' "
-    "AND s.product_id = c.product_id AND s.warehouse_id = c.warehouse_id AND NOT EXISTS ("
-    f"SELECT 1 FROM {_STAGING} p WHERE p.product_id = s.product_id "
-    "AND p.warehouse_id = s.warehouse_id) RETURNING s.product_id, s.warehouse_id")
-
-
-async def store_copied(
-    session: AsyncSession, copies: Sequence[bytes], considered: Sequence[Pair],
-) -> dict[Pair, str]:
-    """``store_plans`` for a whole run whose suggestions come as COPY text rows of the staging
-    table's columns (``server.planning.parallel_run``; PostgreSQL): the same suggestions opened,
-    updated in place or closed among ``considered``, the same changes returned."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    changed: dict[Pair, str] = {}
-    async with driver.cursor() as cursor:
-        await cursor.execute(_CREATE_STAGING)
-        await cursor.execute(_CREATE_CONSIDERED)
-        async with cursor.copy(f"COPY {_STAGING} ({', '.join(_COPIED)}) FROM STDIN") as copy:
-            for rows in copies:
-                await copy.write(rows)
-        async with cursor.copy(f"COPY {_CONSIDERED} FROM STDIN") as copy:
-            for pair in considered:
-                await copy.write_row(pair)
-        await cursor.execute(_STAGED_CHANGES)
-        for product_id, warehouse_id, new, different in await cursor.fetchall():
-            if new:
-                changed[(product_id, warehouse_id)] = "opened"
-            elif different:
-                changed[(product_id, warehouse_id)] = "updated"
-        await cursor.execute(_CLOSE_UNSTAGED)
-        for product_id, warehouse_id in await cursor.fetchall():
-            changed[(product_id, warehouse_id)] = "closed"
-        await cursor.execute(_MERGE_STAGING)
-        await cursor.execute(f"TRUNCATE {_STAGING}, {_CONSIDERED}")
-    return changed
 
 
 async def _open_rows(
