@@ -164,9 +164,12 @@ async def _plan_pairs(
             facts = await load_facts(session, chunk, window, product_range)
             plans = plan_facts(facts, rules, policy, window.today)
             changed.update(await store_plans(session, plans, chunk, product_range))
-        planned = [plan for plan in plans.values() if plan is not None]
-        opened += len(planned)
-        urgent += sum(plan.urgent for plan in planned)
+            planned = [plan for plan in plans.values() if plan is not None]
+            opened += len(planned)
+            urgent += sum(plan.urgent for plan in planned)
+            # Freed while the collector is still off: objects made while it was off all sit
+            # in its youngest generation, and its first pass would walk every one of them.
+            del facts, plans, planned
         if progress is not None:
             progress(start + len(chunk), len(pairs))
     return changed, opened, urgent

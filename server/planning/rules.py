@@ -26,6 +26,7 @@ from operator import itemgetter
 from typing import Any, Protocol
 
 from server.errors import DomainError, InvalidInput
+from server.expression_forms import native_condition
 from server.expressions import Condition, compile_condition, fact_context, referenced_names
 from server.planning.metrics import SAMPLE_METRICS, ProductFacts, ProductMetrics, named_facts
 
@@ -233,8 +234,9 @@ class RuleEvaluator:
     """``apply_rules`` for many products, with the same outcome, cheaper: scope is tested on
     the product's own attributes before any metric is computed; only the metrics the covering
     rules mention are computed and handed to CEL; and a condition's verdict is remembered per
-    distinct values of the metrics it mentions (CEL is pure), so ``true`` or ``month == 12`` run
-    once per planning run instead of once per product."""
+    distinct values of the metrics it mentions (CEL is pure), so ``true`` runs once per planning
+    run instead of once per product; a condition of a common form is evaluated in Python
+    (``server.expression_forms``), CEL only where that cannot tell."""
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = in_priority_order(rules)
@@ -242,6 +244,9 @@ class RuleEvaluator:
         # A rule's memo key: the values of the facts it mentions (one bare value for one fact).
         self._keys = [itemgetter(*names) if names else _no_facts for names in self._names]
         self._memo: list[dict[Any, bool | str]] = [{} for _ in self.rules]
+        # Common condition forms (the seed's growth streak, a threshold) run as Python with
+        # CEL's result, instead of converting every product's facts for CEL.
+        self._native = [native_condition(rule.condition_source) for rule in self.rules]
         # Scopes look at few distinct values (skus only when some rule names skus), so which
         # rules cover a product is remembered per those values, with the facts they need.
         self._by_sku = any(rule.scope.skus for rule in self.rules)
@@ -255,6 +260,12 @@ class RuleEvaluator:
         verdicts: dict[int, bool | str] = {}
         missed: list[tuple[int, Any]] = []
         for index in covering:
+            native = self._native[index]
+            if native is not None:
+                verdict = native(values)
+                if verdict is not None:
+                    verdicts[index] = verdict
+                    continue
             key = self._keys[index](values)
             known = self._memo[index].get(key)
             if known is None:
