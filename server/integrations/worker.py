@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import random
@@ -91,6 +92,10 @@ class WebhookWorker:
         # Lanes waiting on an HTTP answer: the ones stop() cancels without waiting.
         self._sending: set[asyncio.Task[Any]] = set()
         self._wake = asyncio.Event()
+        # Moments in one order: wakes, lanes asking for a look, looks starting (see _looked).
+        self._moments = itertools.count()
+        self._woken_at = -1
+        self._look: tuple[int, asyncio.Future[bool]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._unregister: Callable[[], None] | None = None
 
@@ -121,29 +126,38 @@ class WebhookWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 task.result()
         self._tasks.clear()
+        if self._look is not None:  # a look the stopped lanes left running: let it finish
+            with contextlib.suppress(Exception):
+                await self._look[1]
+            self._look = None
         if self._sender is not None:
             await self._sender.close()
             self._sender = None
 
     def wake(self) -> None:
+        self._woken_at = next(self._moments)
         self._wake.set()
 
     async def _lane(self) -> None:
+        prompted: int | None = None
         while not self._stopping:
             try:
-                worked = await self.run_once()
+                worked = await self.run_once(prompted)
             except Exception:
                 log.exception("webhook worker %s: delivering failed; trying again", self.name)
                 worked = False
+            prompted = None
             if not worked and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.settings.idle_poll):
                         await self._wake.wait()
+                        prompted = self._woken_at
                 self._wake.clear()
 
-    async def run_once(self) -> bool:
-        """Claim one due endpoint and send what it has waiting; False when none was due."""
-        claim = await self._claim()
+    async def run_once(self, prompted: int | None = None) -> bool:
+        """Claim one due endpoint and send what it has waiting; False when none was due.
+        ``prompted``: the wake that set this look off (a look started since will do)."""
+        claim = await self._claim(prompted)
         if claim is None:
             return False
         for _ in range(self.settings.batch):
@@ -174,13 +188,33 @@ class WebhookWorker:
                 or_(WebhookEndpoint.next_check_at.is_(None),
                     WebhookEndpoint.next_check_at <= now)]
 
-    async def _claim(self) -> Claim | None:
-        now = utcnow()
-        # Looked at first without the write lock: an idle worker must not queue for it.
+    async def _looked(self, prompted: int | None) -> bool:
+        """Whether any endpoint is due, by a look that started after ``prompted`` (now, when
+        None). Every commit that writes events wakes all lanes; the lanes woken by it share one
+        look instead of each reading the endpoints (a pooled read per lane per commit)."""
+        since = next(self._moments) if prompted is None else prompted
+        while True:
+            look = self._look
+            if look is None or look[1].done():
+                look = self._look = (next(self._moments),
+                                     asyncio.ensure_future(self._anything_due()))
+            started, answer = look
+            if started > since:
+                return await asyncio.shield(answer)
+            # Started before this lane was prompted: it may have missed what prompted it.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(answer)
+
+    async def _anything_due(self) -> bool:
+        # Looked at without the write lock: an idle worker must not queue for it.
         async with self.database.reader() as session:
-            if await session.scalar(select(WebhookEndpoint.id).where(*self._due(now))
-                                    .limit(1)) is None:
-                return None
+            return await session.scalar(select(WebhookEndpoint.id).where(*self._due(utcnow()))
+                                        .limit(1)) is not None
+
+    async def _claim(self, prompted: int | None) -> Claim | None:
+        if not await self._looked(prompted):
+            return None
+        now = utcnow()
         async with self.database.transaction() as session:
             endpoint = await session.scalar(
                 select(WebhookEndpoint).where(*self._due(now))

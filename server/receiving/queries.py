@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from server.auth import Principal, User
+from server.catalog.models import Location, Product, Warehouse
 from server.catalog.queries import PageRequest
 from server.errors import NotFound
 from server.pagination import Page, paginate
@@ -29,6 +30,11 @@ class ReceiptView:
     received_by: str
     # receipt line id → the order line number it was booked on
     order_line_numbers: dict[int, int]
+    # Rows the posting read in its transaction and did not change (products by id, the
+    # warehouse, the receiving bin): the answer shows them without reading them again.
+    products: dict[int, Product] = field(default_factory=dict)
+    warehouse: Warehouse | None = None
+    location: Location | None = None
 
 
 async def load_receipt(session: AsyncSession, number: str) -> Receipt:

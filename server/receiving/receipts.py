@@ -151,7 +151,8 @@ async def _post(
                       product_ids={line.product_id for line in order.lines}, receipt=number)
     line_numbers = {line.id: line.line_no for line in order.lines}
     return ReceiptView(receipt, order.number, notice_number, principal.username,
-                       {line.id: line_numbers[line.order_line_id] for line in receipt.lines})
+                       {line.id: line_numbers[line.order_line_id] for line in receipt.lines},
+                       products, warehouse, location)
 
 
 def _check_receivable(order: PurchaseOrder) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from server.db import Database
 from tests.e2e.conftest import Api, token_for
@@ -91,3 +92,47 @@ async def test_anonymous_and_supplier_users_cannot_receive(
     assert supplier["data"]["receiveGoods"]["userErrors"][0]["code"] == "FORBIDDEN"
     hidden = await api(DOCUMENT, {"code": order.number}, token=await token_for(db, world["s1"]))
     assert hidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+SHOWN = """receipt { number warehouse { code name } location { code }
+                     lines { product { sku name unitOfMeasure tags } } }"""
+RECEIVE_SHOWING = ("mutation($input: ReceiveGoodsInput!) { receiveGoods(input: $input) { "
+                   + SHOWN + " userErrors { code } } }")
+RECEIVE_NUMBER = """mutation($input: ReceiveGoodsInput!) { receiveGoods(input: $input) {
+  receipt { number } userErrors { code } } }"""
+RECEIPT_SHOWN = ("query($number: String!) { "
+                 + SHOWN.replace("receipt {", "receipt(number: $number) {", 1) + " }")
+# The tables the answer shows rows of; the app's background readers never read them.
+SHOWN_TABLES = ("FROM product", "FROM warehouse", "FROM location")
+
+
+async def test_the_answer_shows_the_rows_the_posting_read_without_reading_them_again(
+    api: Api, db: Database, world: World
+) -> None:
+    order = await approved_order(db, world, {"P1": 24})
+    token = await token_for(db, world["warehouse"])
+    counted: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if any(table in statement for table in SHOWN_TABLES):
+            counted.append(statement)
+
+    engine = api.database.engine.sync_engine
+    await api(RECEIVE_NUMBER, receive_input(order.number, [{"sku": "P1", "quantity": "1"}]),
+              token=token)  # the order's first receipt differs from the rest in its SQL
+    sent: dict[str, int] = {}
+    answers = {}
+    for name, mutation in (("number", RECEIVE_NUMBER), ("shown", RECEIVE_SHOWING)):
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            answers[name] = (await api(mutation, receive_input(
+                order.number, [{"sku": "P1", "quantity": "1"}]), token=token))["data"]
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        sent[name], counted[:] = len(counted), []
+    assert sent["shown"] == sent["number"]
+    shown = answers["shown"]["receiveGoods"]
+    assert shown["userErrors"] == []
+    fresh = await api(RECEIPT_SHOWN, {"number": shown["receipt"]["number"]}, token=token)
+    assert fresh["data"]["receipt"] == shown["receipt"]
+    assert shown["receipt"]["lines"][0]["product"]["sku"] == "P1"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import event
 
 from server.db import Database
 from server.events import record_event
@@ -227,3 +228,60 @@ async def test_an_event_committed_late_behind_a_newer_one_is_not_skipped(
             await eventually(lambda: _all_settled(db, registered.endpoint.id, 2),
                              message="both delivered")
         assert [each.json["payload"]["sku"] for each in receiver.accepted] == ["T1", "T2"]
+
+
+def _endpoint_looks(db: Database) -> list[str]:
+    """Collects the worker's unlocked reads of due endpoints (its claims lock FOR UPDATE)."""
+    looks: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "FROM webhook_endpoint" in statement and "FOR UPDATE" not in statement \
+                and "next_check_at" in statement:
+            looks.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    return looks
+
+
+async def test_lanes_woken_by_one_commit_share_one_look(db: Database, world: World) -> None:
+    looks = _endpoint_looks(db)
+    async with working(db, quick(lanes=4, idle_poll=30)):
+        await eventually(lambda: looks, message="the lanes' first look")
+        await asyncio.sleep(0.5)  # every lane waits for a wake now (the idle poll is 30 s)
+        looks.clear()
+        async with db.transaction() as session:
+            await record_event(session, topic="stock", kind="STOCK_CHANGED", payload={})
+        await asyncio.sleep(0.5)
+        assert len(looks) == 1
+
+
+async def test_a_commit_during_a_look_gets_a_look_of_its_own(
+    db: Database, world: World
+) -> None:
+    with running_receiver() as receiver:
+        async with working(db, quick(lanes=3, idle_poll=30)) as worker:
+            await asyncio.sleep(0.3)  # the lanes' first looks: nothing registered yet
+            held = asyncio.Event()
+            release = asyncio.Event()
+            real_look = worker._anything_due
+
+            async def slow_look() -> bool:
+                found = await real_look()
+                held.set()
+                await release.wait()
+                return found
+
+            worker._anything_due = slow_look  # type: ignore[method-assign]
+            worker.wake()
+            await held.wait()  # a look has read: no endpoint is due
+            registered = await register_webhook(db, world.admin, EndpointDraft(
+                receiver.url(), ["stock.*"]))
+            async with db.transaction() as session:
+                await record_event(session, topic="stock", kind="STOCK_CHANGED",
+                                   payload={"sku": "LATE"})
+            worker._anything_due = real_look  # type: ignore[method-assign]
+            release.set()
+            # Well before the 30 s idle poll: the commit's wake was not answered by the look
+            # that had already read.
+            await eventually(lambda: _all_settled(db, registered.endpoint.id, 1), within=5,
+                             message="delivered")
