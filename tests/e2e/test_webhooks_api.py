@@ -78,8 +78,15 @@ async def test_register_deliver_and_read_the_log(api: Api, admin_token: str) -> 
         assert receiver.signatures_valid(secret)
         assert [r.json["payload"]["sku"] for r in receiver.accepted] == ["SKU-1", "SKU-1"]
 
-    first_page = await api(DELIVERIES, {"endpoint": webhook["id"], "first": 1}, token=admin_token)
-    page = first_page["data"]["webhookDeliveries"]
+    async def newest_page() -> Any:
+        first_page = await api(DELIVERIES, {"endpoint": webhook["id"], "first": 1},
+                               token=admin_token)
+        page = first_page["data"]["webhookDeliveries"]
+        return page if page["nodes"][0]["status"] != "PENDING" else None
+
+    # The worker records an attempt once the receiver has answered it: a moment after the
+    # receiver counted the request.
+    page = await eventually(newest_page, message="the second delivery recorded")
     [newest] = page["nodes"]
     assert (newest["eventType"], newest["status"], newest["attempts"],
             newest["lastStatusCode"]) == ("stock.STOCK_CHANGED", "DELIVERED", 1, 200)
