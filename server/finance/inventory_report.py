@@ -16,7 +16,6 @@ the ledger's inbound and outbound values add up to it exactly).
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,12 +31,11 @@ from server.catalog.models import Product, Warehouse
 from server.errors import InvalidInput, NotFound
 from server.finance.reports import (
     CENT,
-    PARTS,
     day_start,
     exact,
     money,
     quantity,
-    snapshot_parts,
+    rows_in_parts,
     tune_for_report,
 )
 from server.inventory.models import StockLedger
@@ -112,12 +110,10 @@ async def inventory_report(
     bounds = _Bounds(day_start(as_of - timedelta(days=TURNOVER_DAYS - 1)),
                      day_start(as_of - timedelta(days=COVER_DAYS - 1)),
                      day_start(as_of - timedelta(days=dead_days - 1)), as_of)
-    async with snapshot_parts(session, PARTS) as readers:
-        answers = await asyncio.gather(*(
-            reader.execute(_figures(scope, bounds, part, len(readers)))
-            for part, reader in enumerate(readers)))
+    parts = await rows_in_parts(
+        session, lambda part, parts: _figures(scope, bounds, part, parts))
     # Each part is in sku order and numbers its rows by their place among all products.
-    figures = heapq.merge(*(answer.all() for answer in answers), key=itemgetter(0))
+    figures = heapq.merge(*parts, key=itemgetter(0))
     with collector_paused():
         rows = [_row(figures_of[1:], bounds.dead_since) for figures_of in figures]
     return InventoryReport(warehouse_code, as_of, dead_days, rows)

@@ -15,7 +15,6 @@ groups' unrounded sums and is rounded once, not summed from rounded rows."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,12 +31,11 @@ from server.catalog.models import Customer, Product
 from server.errors import InvalidInput
 from server.finance.margin_returns import ReturnFigures, return_figures
 from server.finance.reports import (
-    PARTS,
     day_start,
     exact,
     money,
     percent,
-    snapshot_parts,
+    rows_in_parts,
     tune_for_report,
 )
 from server.ops.heap import collector_paused
@@ -172,12 +170,9 @@ async def margin_report(
     shipped_in_range = [Shipment.shipped_at >= day_start(date_from),
                         Shipment.shipped_at < day_start(date_to + timedelta(days=1))]
     salesperson_id = principal.user_id if own_rows_only else None
-    async with snapshot_parts(session, PARTS) as readers:
-        answers = await asyncio.gather(*(
-            reader.execute(_named_groups(shipped_in_range, group_by, salesperson_id,
-                                         part, len(readers)))
-            for part, reader in enumerate(readers)))
-    shipped_groups = add_up_parts([answer.all() for answer in answers])
+    shipped_groups = add_up_parts(await rows_in_parts(
+        session, lambda part, parts: _named_groups(shipped_in_range, group_by, salesperson_id,
+                                                   part, parts)))
     returned = await return_figures(session, date_from, date_to, (key, label), salesperson_id)
     with collector_paused():
         rows, total = _rows(shipped_groups, returned)
@@ -209,9 +204,10 @@ def add_up_parts(parts: list[Sequence[Any]]) -> list[tuple[Any, ...]]:
         return [(str(k), str(lbl), *sums) for k, lbl, *sums in parts[0]]
     groups: dict[tuple[str, str], list[Any]] = {}
     for k, lbl, *sums in (group for part in parts for group in part):
-        known = groups.get((str(k), str(lbl)))
+        named = (str(k), str(lbl))
+        known = groups.get(named)
         if known is None:
-            groups[(str(k), str(lbl))] = sums
+            groups[named] = sums
         else:
             known[:] = [None if mine is None and theirs is None else exact(mine) + exact(theirs)
                         for mine, theirs in zip(known, sums, strict=True)]

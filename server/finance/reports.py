@@ -3,12 +3,14 @@ reports themselves are ``server.finance.margin`` and ``server.finance.inventory_
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Executable, Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 CENT = Decimal("0.01")
@@ -81,17 +83,37 @@ async def snapshot_parts(
         yield [session]
         return
     snapshot = await session.scalar(text("SELECT pg_export_snapshot()"))
+    # The snapshot comes from PostgreSQL itself, and SET takes no bound parameters; the
+    # settings go in one round trip, the snapshot first as PostgreSQL requires.
+    settings = text(
+        f"SET TRANSACTION SNAPSHOT '{snapshot}'; SET TRANSACTION READ ONLY;"
+        f" SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off;"
+        " SET LOCAL max_parallel_workers_per_gather = 0")
     engine = session.bind
     async with AsyncExitStack() as stack:
-        connections = []
-        for _ in range(parts):
+
+        async def reader() -> AsyncConnection:
             connection = await stack.enter_async_context(engine.connect())
             await connection.execution_options(isolation_level="REPEATABLE READ")
             await stack.enter_async_context(connection.begin())
-            # The snapshot comes from PostgreSQL itself, and SET takes no bound parameters.
-            await connection.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-            await connection.execute(text("SET TRANSACTION READ ONLY"))
-            await tune_for_report(connection)
-            await connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-            connections.append(connection)
-        yield connections
+            await connection.execute(settings)
+            return connection
+
+        # A task group, not gather: if one connection fails, the others are done or cancelled
+        # before the stack closes what they opened.
+        async with asyncio.TaskGroup() as group:
+            opening = [group.create_task(reader()) for _ in range(parts)]
+        yield [task.result() for task in opening]
+
+
+async def rows_in_parts(
+    session: AsyncSession, statement_of_part: Callable[[int, int], Executable],
+) -> list[Sequence[Row[Any]]]:
+    """The rows of a report's query split in ``PARTS`` (``statement_of_part(part, parts)``
+    selects part ``part`` of ``parts``), each part's in its own list, run at once where
+    ``snapshot_parts`` allows."""
+    async with snapshot_parts(session, PARTS) as readers:
+        answers = await asyncio.gather(*(
+            reader.execute(statement_of_part(part, len(readers)))
+            for part, reader in enumerate(readers)))
+        return [answer.all() for answer in answers]
