@@ -92,16 +92,6 @@ class InventoryReportRow:
     last_movement_at: datetime | None
     dead: bool
 
-    @classmethod
-    def from_row(cls, row: inventory.InventoryRow) -> InventoryReportRow:
-        young, middle, old, oldest = (row.ageing[name] for name, _ in inventory.AGE_BUCKETS)
-        return cls(sku=row.sku, name=row.name, on_hand=row.on_hand, value=row.value,
-                   cogs_last_365_days=row.cogs, average_value=row.average_value,
-                   turnover=row.turnover, shipped_last_90_days=row.shipped_last_90_days,
-                   days_of_cover=row.days_of_cover, age_0_to_30_days=young,
-                   age_31_to_90_days=middle, age_91_to_180_days=old, age_over_180_days=oldest,
-                   last_movement_at=row.last_movement_at, dead=row.dead)
-
 
 @strawberry.type
 class InventoryReport:
@@ -248,7 +238,7 @@ class ReportQuery:
             input.as_of or utcnow().date(), input.dead_days)
         return InventoryReport(warehouse_code=answer.warehouse_code, as_of=answer.as_of,
                                dead_days=answer.dead_days,
-                               rows=[InventoryReportRow.from_row(row) for row in answer.rows])
+                               rows=cast(list[InventoryReportRow], answer.rows))
 
     @strawberry.field(description="On-time-in-full, QC, price and lead time per supplier over "
                                   "the orders dated in a range; finance directors, purchase "

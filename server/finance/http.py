@@ -29,7 +29,7 @@ from server.db import Database, utcnow
 from server.errors import DomainError, InvalidInput, NotFound
 from server.file_routes import caller, error_response
 from server.finance.fulfilment import FulfilmentGroupBy, FulfilmentRow, fulfilment_report
-from server.finance.inventory_report import AGE_BUCKETS, inventory_report
+from server.finance.inventory_report import inventory_report
 from server.finance.margin import MarginGroupBy, MarginRow, margin_report
 from server.finance.sales_performance import (
     PerformanceGroupBy,
@@ -118,9 +118,10 @@ async def inventory_table(session: AsyncSession, principal: Principal,
     report = await inventory_report(session, principal, warehouse_code, as_of,
                                     int(dead_days_text))
     return Table("Inventory", f"inventory-{warehouse_code or 'all'}-{as_of}", INVENTORY_HEADER,
-                 [[row.sku, row.name, row.on_hand, row.value, row.cogs, row.average_value,
-                   row.turnover, row.shipped_last_90_days, row.days_of_cover,
-                   *(row.ageing[name] for name, _ in AGE_BUCKETS),
+                 [[row.sku, row.name, row.on_hand, row.value, row.cogs_last_365_days,
+                   row.average_value, row.turnover, row.shipped_last_90_days,
+                   row.days_of_cover, row.age_0_to_30_days, row.age_31_to_90_days,
+                   row.age_91_to_180_days, row.age_over_180_days,
                    _text(row.last_movement_at), row.dead] for row in report.rows])
 
 

@@ -67,20 +67,31 @@ def _signed(column: Any) -> Any:
 
 @dataclass(slots=True)
 class InventoryRow:
-    """Not frozen, as ``MarginRow``: tens of thousands are built per report."""
+    """Not frozen, as ``MarginRow``: tens of thousands are built per report. Its fields are the
+    GraphQL row's (``InventoryReportRow``), which reads them off it without a copy."""
 
     sku: str
     name: str
     on_hand: Decimal
     value: Decimal
-    cogs: Decimal
+    cogs_last_365_days: Decimal
     average_value: Decimal
     turnover: Decimal | None
     shipped_last_90_days: Decimal
     days_of_cover: Decimal | None
-    ageing: dict[str, Decimal]
+    age_0_to_30_days: Decimal
+    age_31_to_90_days: Decimal
+    age_91_to_180_days: Decimal
+    age_over_180_days: Decimal
     last_movement_at: datetime | None
     dead: bool
+
+    @property
+    def ageing(self) -> dict[str, Decimal]:
+        """The quantity on hand per age bucket (``AGE_BUCKETS``' names), youngest first."""
+        return dict(zip(BUCKET_NAMES, (self.age_0_to_30_days, self.age_31_to_90_days,
+                                       self.age_91_to_180_days, self.age_over_180_days),
+                        strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +184,7 @@ def _figures(scope: list[Any], bounds: _Bounds, part: int, parts: int) -> Any:
 
 def _row(figures: Any, dead_since: datetime) -> InventoryRow:
     (sku, name, on_hand_raw, value_raw, start_value_raw, cogs_raw, shipped_raw, last_moved,
-     *ageing) = figures
+     young, middle, old, oldest) = figures
     on_hand = quantity(on_hand_raw)
     value = money(value_raw)
     cogs = money(cogs_raw)
@@ -183,7 +194,7 @@ def _row(figures: Any, dead_since: datetime) -> InventoryRow:
         sku, name, on_hand, value, cogs, average_value,
         (cogs / average_value).quantize(CENT) if average_value > 0 else None,
         shipped, (on_hand * COVER_DAYS / shipped).quantize(CENT) if shipped > 0 else None,
-        dict(zip(BUCKET_NAMES, map(quantity, ageing), strict=True)),
+        quantity(young), quantity(middle), quantity(old), quantity(oldest),
         last_moved, on_hand > 0 and (last_moved is None or last_moved < dead_since))
 
 

@@ -70,12 +70,13 @@ async def test_the_figures_of_each_product(db: Database, world: World) -> None:
     rows = {row.sku: row for row in answer.rows}
     assert list(rows) == ["P1", "P2", "P3"]
     p1, p2, p3 = rows["P1"], rows["P2"], rows["P3"]
-    assert (p1.on_hand, p1.value, p1.cogs, p1.average_value, p1.turnover,
+    assert (p1.on_hand, p1.value, p1.cogs_last_365_days, p1.average_value, p1.turnover,
             p1.shipped_last_90_days, p1.days_of_cover, p1.dead) == (
         D("6.0000"), D("600.00"), D("400.00"), D("300.00"), D("1.33"), D("4.0000"),
         D("135.00"), False)
     assert ageing(p1) == [D(6), D(0), D(0), D(0)]
-    assert (p3.on_hand, p3.value, p3.cogs, p3.turnover, p3.days_of_cover, p3.dead) == (
+    assert (p3.on_hand, p3.value, p3.cogs_last_365_days, p3.turnover, p3.days_of_cover,
+            p3.dead) == (
         D("6.0000"), D("290.00"), D("0.00"), D("0.00"), None, False)
     assert ageing(p3) == [D(0), D(3), D(3), D(0)]
     assert (p2.on_hand, p2.value, p2.dead) == (D("2.0000"), D("500.00"), True)
