@@ -144,10 +144,9 @@ def _figures(scope: list[Any], bounds: _Bounds, part: int, parts: int) -> Any:
     if parts > 1:
         scope = [*scope, StockLedger.product_id % parts == part]
     # Per product × warehouse first (the FIFO ageing needs each pair's quantity on hand), then
-    # per product: the ledger is added up once for both.
+    # per product: one pass over the ledger adds up both.
     pairs = (
         select(StockLedger.product_id.label("product_id"),
-               StockLedger.warehouse_id.label("warehouse_id"),
                func.sum(_signed(StockLedger.quantity)).label("on_hand"),
                func.sum(_signed(StockLedger.value)).label("value"),
                func.sum(case((StockLedger.posted_at < bounds.year_start,
@@ -156,27 +155,27 @@ def _figures(scope: list[Any], bounds: _Bounds, part: int, parts: int) -> Any:
                               StockLedger.value))).label("cogs"),
                func.sum(case((and_(_SHIPPED, StockLedger.posted_at >= bounds.cover_start),
                               StockLedger.quantity))).label("shipped"),
-               func.max(StockLedger.posted_at).label("last_moved"))
+               func.max(StockLedger.posted_at).label("last_moved"),
+               *_received_since(bounds.as_of))
         .where(*scope)
-        .group_by(StockLedger.product_id, StockLedger.warehouse_id).cte("pairs"))
+        .group_by(StockLedger.product_id, StockLedger.warehouse_id).subquery("pairs"))
     stocked = (
         select(pairs.c.product_id,
                *[func.sum(column).label(column.name) for column in
                  (pairs.c.on_hand, pairs.c.value, pairs.c.start_value, pairs.c.cogs,
                   pairs.c.shipped)],
-               func.max(pairs.c.last_moved).label("last_moved"))
+               func.max(pairs.c.last_moved).label("last_moved"),
+               *_aged(pairs))
         .group_by(pairs.c.product_id).subquery("stocked"))
     ranked = select(Product.id, Product.sku, Product.name,
                     func.row_number().over(order_by=Product.sku).label("place")
                     ).subquery("ranked")
-    ageing = _ageing(scope, pairs, bounds.as_of)
     return (
         select(ranked.c.place, ranked.c.sku, ranked.c.name, stocked.c.on_hand, stocked.c.value,
                stocked.c.start_value, stocked.c.cogs, stocked.c.shipped, stocked.c.last_moved,
-               *[ageing.c[name] for name in BUCKET_NAMES])
+               *[stocked.c[name] for name in BUCKET_NAMES])
         .select_from(stocked)
         .join(ranked, ranked.c.id == stocked.c.product_id)
-        .outerjoin(ageing, ageing.c.product_id == stocked.c.product_id)
         .where(or_(func.coalesce(stocked.c.on_hand, 0) != 0,
                    stocked.c.last_moved >= bounds.year_start))
         .order_by(ranked.c.place))
@@ -198,33 +197,28 @@ def _row(figures: Any, dead_since: datetime) -> InventoryRow:
         last_moved, on_hand > 0 and (last_moved is None or last_moved < dead_since))
 
 
-def _ageing(scope: list[Any], pairs: Any, as_of: date) -> Any:
-    """Per product, a column per age bucket: the quantity on hand received that long ago (FIFO,
-    see above)."""
-    pair = (StockLedger.product_id, StockLedger.warehouse_id)
-    receipts = (
-        select(*pair, StockLedger.quantity.label("quantity"),
-               StockLedger.posted_at.label("posted_at"),
-               func.sum(StockLedger.quantity).over(
-                   partition_by=pair,
-                   order_by=(StockLedger.posted_at.desc(), StockLedger.id.desc()),
-               ).label("this_and_newer"))
-        .where(*scope, _INTO_STOCK).subquery("receipts"))
-    still_held_before = (func.coalesce(pairs.c.on_hand, 0)
-                         - (receipts.c.this_and_newer - receipts.c.quantity))
-    still_here = case((still_held_before <= 0, 0),
-                      (still_held_before >= receipts.c.quantity, receipts.c.quantity),
-                      else_=still_held_before)
-    bounds = [(name, day_start(as_of - timedelta(days=days)) if days is not None else None)
-              for name, days in AGE_BUCKETS]
-    columns = []
-    for index, (name, since) in enumerate(bounds):
-        younger = bounds[index - 1][1] if index else None
-        received = [receipts.c.posted_at >= since] if since is not None else []
-        if younger is not None:
-            received.append(receipts.c.posted_at < younger)
-        columns.append(func.sum(case((and_(*received), still_here), else_=0)).label(name))
-    return (select(receipts.c.product_id, *columns)
-            .join(pairs, and_(pairs.c.product_id == receipts.c.product_id,
-                              pairs.c.warehouse_id == receipts.c.warehouse_id))
-            .group_by(receipts.c.product_id).subquery("ageing"))
+# FIFO ageing without ordering the receipts: the stock on hand is the newest inbound rows, so
+# of a pair's quantity on hand H, what arrived since t is min(H, R(t)), R(t) being all that came
+# into stock since t. An age bucket [a, b) holds min(H, R(a)) - min(H, R(b)), exactly what the
+# newest-first walk over the rows gives, and R(t) is one more sum in the pass over the ledger.
+def _received_since(as_of: date) -> list[Any]:
+    """Per pair, for each age bucket's oldest day (all time for the last), what came into
+    stock since then."""
+    return [func.coalesce(func.sum(case((and_(_INTO_STOCK, *since), StockLedger.quantity))), 0)
+            .label(f"received_{index}")
+            for index, since in enumerate(_bucket_starts(as_of))]
+
+
+def _bucket_starts(as_of: date) -> list[list[Any]]:
+    return [[StockLedger.posted_at >= day_start(as_of - timedelta(days=days))]
+            if days is not None else [] for _, days in AGE_BUCKETS]
+
+
+def _aged(pairs: Any) -> list[Any]:
+    """Per product, a column per age bucket: the quantity on hand received that long ago."""
+    held = case((pairs.c.on_hand > 0, pairs.c.on_hand), else_=0)
+    arrived = [case((received < held, received), else_=held)
+               for received in (pairs.c[f"received_{index}"]
+                                for index in range(len(AGE_BUCKETS)))]
+    return [func.sum(since - arrived[index - 1] if index else since).label(name)
+            for index, (name, since) in enumerate(zip(BUCKET_NAMES, arrived, strict=True))]
