@@ -5,10 +5,12 @@ lifespan also runs the webhook worker (CAIXIAO_WEBHOOK_WORKER)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -67,6 +69,14 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
         self.database = database
         self.events = events
         self.login_throttle = login_throttle
+
+    def encode_json(self, data: object) -> str:
+        """orjson writes a report of 70,000 rows ~5x faster than json; a value it refuses (a
+        lone surrogate echoed from the input, an integer over 64 bits) goes json's way."""
+        try:
+            return orjson.dumps(data).decode()
+        except orjson.JSONEncodeError:
+            return json.dumps(data, separators=(",", ":"))
 
     def parse_json(self, data: str | bytes) -> Any:
         """Strawberry reads a JSON body that is a string, number or null as if it were an
