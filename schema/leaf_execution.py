@@ -8,7 +8,9 @@ is a scalar or enum, the value of each field is read and coerced directly instea
 of such objects is completed in one loop.
 
 The result is the one graphql-core would build: the attribute strawberry's resolver would read
-and the same output coercion per field, in the same order. Anything the direct pass cannot
+and the same output coercion per field, in the same order. Each selection's completion is
+written as one Python function (``_compile``), so a row costs one call, not a loop over its
+fields: a 70,000-row report has a million leaves. Anything the direct pass cannot
 answer exactly (a null in a non-null field, a value the scalar refuses, a resolver that raised)
 falls back to the regular execution of that object or list, which reports the error as
 graphql-core does.
@@ -17,6 +19,7 @@ graphql-core does.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from keyword import iskeyword
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -45,6 +48,12 @@ class PlainLeaf(NamedTuple):
     read: Callable[[Any], Any] | None
     leaf_type: GraphQLLeafType | None
     non_null: bool
+    # the attribute ``read`` reads, when it reads one
+    attribute: str | None
+
+
+# Completes one object of a selection: its data, or None where the regular execution must.
+Completer = Callable[[Any], dict[str, Any] | None]
 
 
 class DirectLeafExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -78,12 +87,13 @@ class DirectLeafExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         grouped_field_set, new_defer_usages, _ = self.collect_subfields(
             object_type, field_details_list)
-        plan = None if new_defer_usages else self._plain_leaves(object_type, grouped_field_set)
-        if plan is None:
+        complete = None if new_defer_usages else self._plain_leaves(
+            object_type, grouped_field_set)
+        if complete is None:
             return None
         completed = []
         for item in items:
-            data = None if item is None else _complete_directly(object_type, item, plan)
+            data = None if item is None else complete(item)
             if data is None and (item is not None or non_null):
                 return None
             completed.append(data)
@@ -97,9 +107,9 @@ class DirectLeafExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: dict[str, list[FieldDetails]],
         position_context: Any,
     ) -> Any:
-        plan = self._plain_leaves(parent_type, grouped_field_set)
-        if plan is not None:
-            completed = _complete_directly(parent_type, source_value, plan)
+        complete = self._plain_leaves(parent_type, grouped_field_set)
+        if complete is not None:
+            completed = complete(source_value)
             if completed is not None:
                 return completed
         return super().execute_fields(
@@ -107,10 +117,10 @@ class DirectLeafExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _plain_leaves(
         self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, list[FieldDetails]],
-    ) -> list[PlainLeaf] | None:
+    ) -> Completer | None:
         # A grouped field set is made once per selection and type (graphql-core memoises it),
         # so its identity keys the plan; the set is kept with it so the id is not reused.
-        plans: dict[int, tuple[Any, list[PlainLeaf] | None]] | None = (
+        plans: dict[int, tuple[Any, Completer | None]] | None = (
             self.__dict__.get("_plain_leaf_plans"))
         if plans is None:
             plans = self.__dict__["_plain_leaf_plans"] = {}
@@ -128,12 +138,12 @@ class DirectLeafExecutor(StrawberryGraphQLCoreExecutionContext):
 def _plan(
     executor: StrawberryGraphQLCoreExecutionContext, parent_type: GraphQLObjectType,
     grouped_field_set: dict[str, list[FieldDetails]],
-) -> list[PlainLeaf] | None:
+) -> Completer | None:
     plan = []
     for response_name, field_details_list in grouped_field_set.items():
         node = field_details_list[0].node
         if node.name.value == TYPENAME:
-            plan.append(PlainLeaf(response_name, None, None, True))
+            plan.append(PlainLeaf(response_name, None, None, True, None))
             continue
         field_def = executor.schema.get_field(parent_type, node.name.value)
         if field_def is None or field_def.args or node.arguments \
@@ -141,39 +151,54 @@ def _plan(
             return None
         definition = field_def.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
         resolve = field_def.resolve
-        read = (attrgetter(definition.python_name) if definition.default_resolver is getattr
+        plain = definition.default_resolver is getattr
+        read = (attrgetter(definition.python_name) if plain
                 else lambda source, resolve=resolve: resolve(source, None))
         field_type = field_def.type
         non_null = isinstance(field_type, GraphQLNonNull)
         leaf_type = field_type.of_type if non_null else field_type
         if not is_leaf_type(leaf_type):
             return None
-        plan.append(PlainLeaf(response_name, read, leaf_type, non_null))
-    return plan
+        plan.append(PlainLeaf(response_name, read, leaf_type, non_null,
+                              definition.python_name if plain else None))
+    return _compile(parent_type.name, plan)
 
 
-def _complete_directly(
-    parent_type: GraphQLObjectType, source: Any, plan: list[PlainLeaf],
-) -> dict[str, Any] | None:
-    """The object's data, or None where only the regular execution can answer."""
-    results: dict[str, Any] = {}
-    try:
-        for response_name, read, leaf_type, non_null in plan:
-            if read is None:
-                results[response_name] = parent_type.name
-                continue
-            value = read(source)
-            if value is None or value is Undefined:
-                if non_null:
-                    return None
-                results[response_name] = None
-                continue
-            if isinstance(value, Exception):
-                return None
-            coerced = leaf_type.coerce_output_value(value)  # type: ignore[union-attr]
-            if coerced is None or coerced is Undefined:
-                return None
-            results[response_name] = coerced
-    except Exception:  # the regular execution reports it
-        return None
-    return results
+
+def _compile(type_name: str, leaves: list[PlainLeaf]) -> Completer | None:
+    """A function completing one object of the selection: its data, or None where only the
+    regular execution can answer (a null in a non-null field, an error as the value, a value
+    the scalar refuses, a read that raised). Only names from the schema go into its text:
+    response names are GraphQL names, attributes Python identifiers, both checked (None for a
+    selection with anything else: it goes the regular way)."""
+    namespace: dict[str, Any] = {"Undefined": Undefined, "TYPENAME": type_name}
+    lines = ["def complete(source):", "    try:"]
+    entries = []
+    for index, leaf in enumerate(leaves):
+        if not leaf.response_name.isidentifier():
+            return None
+        entries.append(f"{leaf.response_name!r}: v{index}")
+        if leaf.read is None:
+            lines.append(f"        v{index} = TYPENAME")
+            continue
+        namespace[f"coerce{index}"] = leaf.leaf_type.coerce_output_value  # type: ignore[union-attr]
+        attribute = leaf.attribute
+        if attribute is not None and attribute.isidentifier() and not iskeyword(attribute):
+            lines.append(f"        v{index} = source.{attribute}")
+        else:
+            namespace[f"read{index}"] = leaf.read
+            lines.append(f"        v{index} = read{index}(source)")
+        null = "return None" if leaf.non_null else f"v{index} = None"
+        lines += [f"        if v{index} is None or v{index} is Undefined:",
+                  f"            {null}",
+                  f"        elif isinstance(v{index}, Exception):",
+                  "            return None",
+                  "        else:",
+                  f"            v{index} = coerce{index}(v{index})",
+                  f"            if v{index} is None or v{index} is Undefined:",
+                  "                return None"]
+    lines += ["    except Exception:  # the regular execution reports it",
+              "        return None",
+              "    return {" + ", ".join(entries) + "}"]
+    exec("\n".join(lines), namespace)
+    return namespace["complete"]  # type: ignore[no-any-return]
