@@ -62,7 +62,7 @@ from schema.sales.returns import SalesReturnMutation, SalesReturnQuery, SalesRet
 from schema.sales.teams import SalesTeamMutation, SalesTeamQuery
 from schema.scalars import SCALAR_OVERRIDES
 from schema.stocktake.resolvers import StocktakeMutation, StocktakeQuery, StocktakeSubscription
-from schema.text_guard import RefuseNulCharacters
+from schema.text_guard import RefuseUnstorableCharacters
 from schema.transfers.resolvers import TransferMutation, TransferQuery, TransferSubscription
 from server.config import Settings
 
@@ -111,7 +111,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        RefuseNulCharacters,
+        RefuseUnstorableCharacters,
         DomainErrorCodes,
         CloseRequestSession,
         OperationMetrics,

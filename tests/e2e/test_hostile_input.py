@@ -263,3 +263,21 @@ async def test_a_subscription_with_a_nul_is_refused(
     assert answer["type"] in ("error", "next"), answer
     errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "INVALID_INPUT", answer
+
+
+
+async def test_lone_surrogates_are_refused_before_the_database(
+    api: Api, db: Database, admin_token: str
+) -> None:
+    """JSON's \\ud800 escape carries a lone surrogate, which is not text: in a variable it is
+    a typed refusal (graphql-core's lexer already refuses one in the query), and the answer is
+    JSON."""
+    before = await row_counts(db)
+    for variables in ({"code": "\ud800"}, {"code": "P1\udfff"}):
+        raw = json.dumps({"query": RESOLVE, "variables": variables})
+        response = await api.http.post("/graphql", content=raw, headers={
+            "Content-Type": "application/json", "Authorization": f"Bearer {admin_token}"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "code"}
+    assert await row_counts(db) == before

@@ -1,4 +1,5 @@
-"""The request-edge guards without a server: the bounded Decimal scalar and the NUL finder."""
+"""The request-edge guards without a server: the bounded Decimal scalar and the finder of NULs
+and lone surrogates."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from graphql import parse
 from strawberry.exceptions import StrawberryInputCoercionError
 
 from schema.scalars import parse_decimal
-from schema.text_guard import has_nul_literal, nul_paths
+from schema.text_guard import has_unstorable_literal, unstorable_paths
 
 
 @pytest.mark.parametrize(("sent", "read"), [
@@ -33,14 +34,16 @@ def test_non_finite_absurd_and_odd_numbers_are_refused(sent: object, reason: str
         parse_decimal(sent)
 
 
-def test_nul_paths_name_every_string_holding_a_nul() -> None:
+def test_unstorable_paths_name_every_string_holding_a_nul_or_a_lone_surrogate() -> None:
     variables = {"input": {"sku": "P1", "lines": [{"lot": "a\x00"}, {"lot": "b"}],
-                           "tags": ["x", "\x00"], "k\x00": 1, "n": 5}}
-    assert list(nul_paths(variables, "")) == ["input.lines[0].lot", "input.tags[1]",
-                                              "input.k\x00"]
-    assert list(nul_paths({"input": {"sku": "P1", "n": None}}, "")) == []
+                           "tags": ["x", "\x00", "\udfff", "仓库"], "k\x00": 1, "n": 5,
+                           "note": "x\ud800y"}}
+    assert list(unstorable_paths(variables, "")) == [
+        "input.lines[0].lot", "input.tags[1]", "input.tags[2]", "input.k\x00", "input.note"]
+    assert list(unstorable_paths({"input": {"sku": "P1", "n": None}}, "")) == []
 
 
-def test_nul_literals_are_found_in_the_document() -> None:
-    assert has_nul_literal(parse('{ product(sku: "P\\u0000") { sku } }'))
-    assert not has_nul_literal(parse('{ product(sku: "P1") { sku } }'))
+def test_unstorable_literals_are_found_in_the_document() -> None:
+    assert has_unstorable_literal(parse('{ product(sku: "P\\u0000") { sku } }'))
+    assert not has_unstorable_literal(parse('{ product(sku: "P1") { sku } }'))
+    assert not has_unstorable_literal(parse('{ product(sku: "P\\ud83d\\ude00") { sku } }'))
