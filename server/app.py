@@ -49,6 +49,15 @@ def bearer_token(value: object) -> str | None:
     return None
 
 
+def json_text(data: object) -> str:
+    """Compact JSON as strawberry writes it. orjson writes a report of 70,000 rows ~5x faster
+    than json; what it refuses (a lone surrogate, an integer over 64 bits) goes json's way."""
+    try:
+        return orjson.dumps(data).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(data, separators=(",", ":"))
+
+
 class CaixiaoGraphQL(GraphQL[Context, None]):
     """Authenticates each HTTP request by its header and each WebSocket at connection_init."""
 
@@ -71,12 +80,7 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
         self.login_throttle = login_throttle
 
     def encode_json(self, data: object) -> str:
-        """orjson writes a report of 70,000 rows ~5x faster than json; a value it refuses (a
-        lone surrogate echoed from the input, an integer over 64 bits) goes json's way."""
-        try:
-            return orjson.dumps(data).decode()
-        except orjson.JSONEncodeError:
-            return json.dumps(data, separators=(",", ":"))
+        return json_text(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """Strawberry reads a JSON body that is a string, number or null as if it were an
