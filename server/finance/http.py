@@ -16,10 +16,8 @@ import io
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 
-from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,8 +35,8 @@ from server.finance.sales_performance import (
     sales_performance,
 )
 from server.finance.scorecard import ScorecardRow, supplier_scorecard
+from server.finance.xlsx import Cell, xlsx_bytes
 
-Cell = str | Decimal | int | bool | None
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -191,19 +189,12 @@ def csv_bytes(table: Table) -> bytes:
     return text.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(table: Table) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.title)
-    sheet.append(table.header)
-    for row in table.rows:
-        sheet.append(row)
-    content = io.BytesIO()
-    workbook.save(content)
-    return content.getvalue()
+def table_xlsx(table: Table) -> bytes:
+    return xlsx_bytes(table.title, table.header, table.rows)
 
 
 FORMATS: dict[str, tuple[Callable[[Table], bytes], str]] = {
-    "csv": (csv_bytes, CSV_TYPE), "xlsx": (xlsx_bytes, XLSX_TYPE)}
+    "csv": (csv_bytes, CSV_TYPE), "xlsx": (table_xlsx, XLSX_TYPE)}
 
 
 async def report_response(request: Request, database: Database, token: str | None) -> Response:
