@@ -9,6 +9,7 @@ cells are left out. Characters XML 1.0 cannot carry are written as Excel writes 
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -92,16 +93,25 @@ def _sheet_rows(rows: Sequence[Sequence[Cell]]) -> Iterable[str]:
                 cells.append(f'<c r="{letter}{number}" t="inlineStr"><is>{_text(value)}</is></c>')
             elif value is None:
                 continue
-            elif kind is bool:
-                cells.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
             else:
-                raise TypeError(f"a report cell is text, a number, a boolean or empty, not {kind}")
+                cells.append(_other_cell(f"{letter}{number}", value))
         cells.append("</row>")
         written.append("".join(cells))
         if len(written) == _ROWS_PER_WRITE:
             yield "".join(written)
             written.clear()
     yield "".join(written)
+
+
+def _other_cell(reference: str, value: object) -> str:
+    """A cell of a subclass (a StrEnum, a bool) or a float, which SQLite may answer."""
+    if isinstance(value, bool):
+        return f'<c r="{reference}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, str):
+        return f'<c r="{reference}" t="inlineStr"><is>{_text(value)}</is></c>'
+    if isinstance(value, int | Decimal) or (isinstance(value, float) and math.isfinite(value)):
+        return f'<c r="{reference}"><v>{value!s}</v></c>'
+    raise TypeError(f"a report cell is text, a finite number, a boolean or empty: {value!r}")
 
 
 def _text(value: str) -> str:

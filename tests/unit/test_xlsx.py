@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from decimal import Decimal
+from enum import StrEnum
 
 import pytest
 from openpyxl import load_workbook
@@ -56,6 +57,16 @@ def test_column_letters(index: int, letters: str) -> None:
     assert column_letters(index) == letters
 
 
-def test_other_kinds_of_cell_are_refused() -> None:
+class Grade(StrEnum):
+    GOOD = "good"
+
+
+def test_subclasses_and_floats_are_written_as_their_kind() -> None:
+    content = xlsx_bytes("T", ["grade", "share", "flag"], [[Grade.GOOD, 1.5, True]])  # type: ignore[list-item]
+    assert read_back(content)[1][1] == ["good", 1.5, True]
+
+
+@pytest.mark.parametrize("cell", [float("nan"), object(), b"bytes"])
+def test_other_kinds_of_cell_are_refused(cell: object) -> None:
     with pytest.raises(TypeError):
-        xlsx_bytes("T", ["when"], [[1.5]])  # type: ignore[list-item]
+        xlsx_bytes("T", ["when"], [[cell]])  # type: ignore[list-item]
