@@ -21,7 +21,8 @@ timing, the process settles its heap as ``caixiao serve`` does once started (``s
 time by ``time.perf_counter`` around the call (SQL and the Python that shapes the rows), in this
 process. marginReport by product and the inventory report are also asked through the GraphQL app
 in-process (httpx on the ASGI app, a finance director's bearer token), which adds parsing,
-serialisation and the row objects of 60,000–70,000 products.
+serialisation and the row objects of 60,000–70,000 products, and downloaded as .csv and .xlsx
+files through the report route.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ from typing import Any
 import httpx
 import psycopg
 from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -55,6 +60,7 @@ from server.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 from server.event_hub import EventHub  # noqa: E402
 from server.finance.ageing import receivables_ageing  # noqa: E402
 from server.finance.fulfilment import FulfilmentGroupBy, fulfilment_report  # noqa: E402
+from server.finance.http import report_response  # noqa: E402
 from server.finance.inventory_report import inventory_report  # noqa: E402
 from server.finance.margin import MarginGroupBy, margin_report  # noqa: E402
 from server.finance.sales_performance import sales_performance  # noqa: E402
@@ -130,6 +136,12 @@ async def measure(url: str, runs: int, only: str = "") -> list[tuple[str, float]
             seconds = await graphql_seconds(url, db, director.token, query, runs)
             figures.append((name, seconds))
             print(f"  {name:36} {seconds:6.2f} s")
+        for name, path in report_files():
+            if only not in name:
+                continue
+            seconds = await file_seconds(db, director.token, path, runs)
+            figures.append((name, seconds))
+            print(f"  {name:36} {seconds:6.2f} s")
     finally:
         await db.dispose()
     return figures
@@ -171,6 +183,32 @@ async def graphql_seconds(url: str, db: Database, token: str, query: dict[str, A
             answer = (await http.post("/graphql", content=body)).json()
             assert "errors" not in answer, answer["errors"]
             return answer
+        seconds, _ = await median_seconds(call, runs)
+    return seconds
+
+
+def report_files() -> list[tuple[str, str]]:
+    today = utcnow().date()
+    year = (f"dateFrom={(today - timedelta(days=DAYS)).isoformat()}"
+            f"&dateTo={(today - timedelta(days=1)).isoformat()}&groupBy=PRODUCT")
+    as_of = f"asOf={(today - timedelta(days=1)).isoformat()}"
+    return [(f"{report} as .{kind}", f"/reports/{report}.{kind}?{query}")
+            for report, query in (("margin", year), ("inventory", as_of))
+            for kind in ("csv", "xlsx")]
+
+
+async def file_seconds(db: Database, token: str, path: str, runs: int) -> float:
+    """A report downloaded as a file, through the route `caixiao serve` mounts for it."""
+    async def download(request: Request) -> Response:
+        return await report_response(request, db, token)
+
+    app = Starlette(routes=[Route("/reports/{name}.{format}", download)])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://bench") as http:
+        async def call() -> Any:
+            response = await http.get(path)
+            assert response.status_code == 200, response.text
+            return response
         seconds, _ = await median_seconds(call, runs)
     return seconds
 
