@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, select, tuple_, update
+from sqlalchemy import Table, Update, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import upsert_insert
@@ -26,6 +26,44 @@ from server.inventory.moves import PositionKey, QuantKey, plain
 from server.inventory.valuation import ZERO, CostState
 
 Pair = tuple[int, int]  # product, warehouse
+
+
+# The statements of a posting, built once: building one and its cache key per call costs more
+# than sending it. Core, on the tables; ``session.execute`` still autoflushes before each.
+_cost, _position, _quant = StockCost.__table__, StockPosition.__table__, StockQuant.__table__
+_COST_KEY = (_cost.c.product_id == bindparam("key_product"),
+             _cost.c.warehouse_id == bindparam("key_warehouse"))
+_LOCK_COST = (update(_cost).where(*_COST_KEY).values(version=_cost.c.version + 1)
+              .returning(_cost.c.valued_quantity, _cost.c.value, _cost.c.average_cost,
+                         _cost.c.version))
+_SAVE_COST = update(_cost).where(*_COST_KEY)
+_POSITION_KEY = (_position.c.product_id == bindparam("key_product"),
+                 _position.c.warehouse_id == bindparam("key_warehouse"),
+                 _position.c.bucket == bindparam("key_bucket"))
+_QUANT_KEY = (_quant.c.product_id == bindparam("key_product"),
+              _quant.c.location_id == bindparam("key_location"),
+              _quant.c.lot == bindparam("key_lot"), _quant.c.bucket == bindparam("key_bucket"))
+
+
+def _change_statement(table: Table, key: Sequence[Any], bump_version: bool) -> Update:
+    """``quantity + :delta`` where that stays >= 0, returning the new quantity."""
+    new_quantity = func.round(table.c.quantity + bindparam("delta", type_=table.c.quantity.type),
+                              4)
+    values: dict[str, Any] = {"quantity": new_quantity}
+    if bump_version:
+        values["version"] = table.c.version + 1
+    return (update(table).where(*key, new_quantity >= 0).values(**values)
+            .returning(table.c.quantity))
+
+
+_CHANGE_POSITION = _change_statement(_position, _POSITION_KEY, bump_version=True)
+_CHANGE_QUANT = _change_statement(_quant, _QUANT_KEY, bump_version=False)
+_POSITION_QUANTITY = select(_position.c.quantity).where(*_POSITION_KEY)
+_QUANT_QUANTITY = select(_quant.c.quantity).where(*_QUANT_KEY)
+_LEVELS = select(_position.c.product_id, _position.c.warehouse_id, _position.c.bucket,
+                 _position.c.quantity).where(tuple_(_position.c.product_id,
+                                                    _position.c.warehouse_id)
+                                             .in_(bindparam("pairs", expanding=True)))
 
 
 class InsufficientStock(DomainError):
@@ -77,15 +115,8 @@ async def lock_costs(session: AsyncSession, pairs: Sequence[Pair]) -> dict[Pair,
     await ensure_cost_rows(session, ordered)
     locked: dict[Pair, LockedCost] = {}
     for product_id, warehouse_id in ordered:
-        stmt = (
-            update(StockCost)
-            .where(StockCost.product_id == product_id, StockCost.warehouse_id == warehouse_id)
-            .values(version=StockCost.version + 1)
-            .returning(StockCost.valued_quantity, StockCost.value, StockCost.average_cost,
-                       StockCost.version)
-            .execution_options(synchronize_session=False)
-        )
-        quantity, value, average, version = (await session.execute(stmt)).one()
+        quantity, value, average, version = (await session.execute(
+            _LOCK_COST, {"key_product": product_id, "key_warehouse": warehouse_id})).one()
         state = CostState(quantity, value, average)
         locked[(product_id, warehouse_id)] = LockedCost(state, version)
     return locked
@@ -93,31 +124,15 @@ async def lock_costs(session: AsyncSession, pairs: Sequence[Pair]) -> dict[Pair,
 
 async def save_cost(session: AsyncSession, pair: Pair, state: CostState) -> None:
     product_id, warehouse_id = pair
-    await session.execute(
-        update(StockCost)
-        .where(StockCost.product_id == product_id, StockCost.warehouse_id == warehouse_id)
-        .values(valued_quantity=state.quantity, value=state.value,
-                average_cost=state.average_cost)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_SAVE_COST, {
+        "key_product": product_id, "key_warehouse": warehouse_id,
+        "valued_quantity": state.quantity, "value": state.value,
+        "average_cost": state.average_cost})
 
 
-async def _change(
-    session: AsyncSession, model: type[StockPosition] | type[StockQuant],
-    key_filter: Sequence[Any], delta: Decimal, bump_version: bool,
-) -> Decimal | None:
-    new_quantity = func.round(model.quantity + delta, 4)
-    values: dict[str, Any] = {"quantity": new_quantity}
-    if bump_version:
-        values["version"] = StockPosition.version + 1
-    stmt = (
-        update(model)
-        .where(*key_filter, new_quantity >= 0)
-        .values(**values)
-        .returning(model.quantity)
-        .execution_options(synchronize_session=False)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+async def _change(session: AsyncSession, statement: Update, key: dict[str, Any],
+                  delta: Decimal) -> Decimal | None:
+    return (await session.execute(statement, {**key, "delta": delta})).scalar_one_or_none()
 
 
 async def change_positions(
@@ -129,10 +144,10 @@ async def change_positions(
         for p, w, b in deltas
     ])
     for (product_id, warehouse_id, bucket), delta in deltas.items():
-        key = (StockPosition.product_id == product_id, StockPosition.warehouse_id == warehouse_id,
-               StockPosition.bucket == bucket.value)
-        if await _change(session, StockPosition, key, delta, bump_version=True) is None:
-            have = await session.scalar(select(StockPosition.quantity).where(*key))
+        key = {"key_product": product_id, "key_warehouse": warehouse_id,
+               "key_bucket": bucket.value}
+        if await _change(session, _CHANGE_POSITION, key, delta) is None:
+            have = await session.scalar(_POSITION_QUANTITY, key)
             where = f"{bucket.value} in {names.warehouse_codes[warehouse_id]}"
             raise _shortage(names, product_id, have, -delta, where)
 
@@ -149,10 +164,10 @@ async def change_quants(
         for p, loc, lot, bucket in deltas
     ])
     for (product_id, location_id, lot, bucket), delta in deltas.items():
-        key = (StockQuant.product_id == product_id, StockQuant.location_id == location_id,
-               StockQuant.lot == lot, StockQuant.bucket == bucket.value)
-        if await _change(session, StockQuant, key, delta, bump_version=False) is None:
-            have = await session.scalar(select(StockQuant.quantity).where(*key))
+        key = {"key_product": product_id, "key_location": location_id, "key_lot": lot,
+               "key_bucket": bucket.value}
+        if await _change(session, _CHANGE_QUANT, key, delta) is None:
+            have = await session.scalar(_QUANT_QUANTITY, key)
             warehouse = names.warehouse_codes[warehouse_of_location[location_id]]
             lot_text = f" (lot {lot})" if lot else ""
             where = (f"{bucket.value} in {warehouse} bin "
@@ -180,10 +195,7 @@ async def bucket_levels(
     }
     if not pairs:
         return levels
-    stmt = select(StockPosition).where(
-        tuple_(StockPosition.product_id, StockPosition.warehouse_id).in_(list(pairs))
-    )
-    for row in await session.scalars(stmt):
-        levels[(row.product_id, row.warehouse_id)][Bucket(row.bucket)] = row.quantity
+    rows = await session.execute(_LEVELS, {"pairs": list(pairs)})
+    for product_id, warehouse_id, bucket, quantity in rows:
+        levels[(product_id, warehouse_id)][Bucket(bucket)] = quantity
     return levels
-
