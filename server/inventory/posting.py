@@ -25,6 +25,7 @@ from server.inventory.listeners import available_increased
 from server.inventory.models import PHYSICAL_BUCKETS, Bucket, StockLedger
 from server.inventory.moves import (
     Move,
+    PositionKey,
     PostingContext,
     move_problems,
     position_deltas,
@@ -66,6 +67,19 @@ async def lock_stock(session: AsyncSession, moves: Sequence[Move]) -> Locks:
     return await balances.lock_costs(session, sorted(group_by_pair(moves)))
 
 
+@dataclass(frozen=True, slots=True)
+class AppliedMoves:
+    """Moves whose balances and cost are written, waiting for their ledger rows and events."""
+
+    moves: Sequence[Move]
+    names: Names
+    positions: dict[PositionKey, Decimal]
+    valuations: dict[int, Valuation]
+    costs: dict[Pair, CostState]
+    locked: Locks
+    levels: dict[Pair, dict[Bucket, Decimal]]
+
+
 async def post_moves(
     session: AsyncSession, moves: Sequence[Move], context: PostingContext,
     locked: Locks | None = None,
@@ -76,7 +90,17 @@ async def post_moves(
     When ``available`` grew, the listeners of ``server.inventory.listeners`` run last, in the
     same transaction (sales serves waiting backorders there).
     Callers that number their document take the number before posting (sequence row first,
-    stock rows after), or lock the stock first with ``lock_stock`` and pass its ``locked``."""
+    stock rows after), or lock the stock first with ``lock_stock`` and pass its ``locked``; such
+    a caller may also ``apply_moves`` before its number and ``record_moves`` after it."""
+    return await record_moves(session, await apply_moves(session, moves, locked), context)
+
+
+async def apply_moves(
+    session: AsyncSession, moves: Sequence[Move], locked: Locks | None = None
+) -> AppliedMoves:
+    """The first half of ``post_moves``: check the moves, lock the cost rows (unless ``locked``),
+    change balances, quants and cost, and read the levels after. It needs no document number,
+    and never waits on another posting once the cost rows are locked."""
     raise_problems(*move_problems(moves))
     names, warehouse_of_location = await _names(session, moves)
     grouped = group_by_pair(moves)
@@ -87,8 +111,6 @@ async def post_moves(
     await balances.change_positions(session, positions, names)
     await balances.change_quants(session, quant_deltas(moves), names, warehouse_of_location)
 
-    posted_at = utcnow()
-    posting_id = uuid.uuid4().hex
     valuations: dict[int, Valuation] = {}
     costs: dict[Pair, CostState] = {}
     for pair in pairs:
@@ -101,20 +123,34 @@ async def post_moves(
             await balances.save_cost(session, pair, state)
         costs[pair] = state
         valuations.update(zip(indices, valued, strict=True))
+    levels = await balances.bucket_levels(session, pairs)
+    return AppliedMoves(moves, names, positions, valuations, costs, locked, levels)
+
+
+async def record_moves(
+    session: AsyncSession, applied: AppliedMoves, context: PostingContext
+) -> Posting:
+    """The second half of ``post_moves``: the ledger rows and events of applied moves, then the
+    listeners of grown ``available`` stock."""
+    moves, names, positions = applied.moves, applied.names, applied.positions
+    grouped = group_by_pair(moves)
+    pairs = sorted(grouped)
+    posted_at = utcnow()
+    posting_id = uuid.uuid4().hex
     entries = [
-        _entry(posting_id, posted_at, move, context, valuations[index])
+        _entry(posting_id, posted_at, move, context, applied.valuations[index])
         for index, move in enumerate(moves)
     ]
     session.add_all(entries)
     await session.flush()
 
-    levels = await balances.bucket_levels(session, pairs)
     changes: list[PairChange] = []
     for pair in pairs:
         change = PairChange(
             product_id=pair[0], warehouse_id=pair[1],
             deltas={b: d for (p, w, b), d in positions.items() if (p, w) == pair},
-            levels=levels[pair], cost=costs[pair], version=locked[pair].version,
+            levels=applied.levels[pair], cost=applied.costs[pair],
+            version=applied.locked[pair].version,
         )
         changes.append(change)
         lines = {moves[i].document_line or context.document_line for i in grouped[pair]}

@@ -92,15 +92,22 @@ async def suggested_bins(
     return suggest_bins(product_ids, holding, empty)
 
 
+async def receipt_bins(
+    session: AsyncSession, receipt: Receipt, lines: list[ReceiptLine]
+) -> dict[int, int | None]:
+    """The bins to suggest for the lines received straight to available, read before the
+    receipt takes its number (``open_receipt_tasks``)."""
+    to_store = [line.product_id for line in lines if line.bucket == Bucket.AVAILABLE.value]
+    return await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
+
+
 async def open_receipt_tasks(
     session: AsyncSession, receipt: Receipt, lines: list[ReceiptLine],
-    products: dict[int, Product], actor: Principal,
+    products: dict[int, Product], bins: dict[int, int | None],
 ) -> None:
     """In the receipt's transaction: a QC task per line received into pending_qc, a putaway
-    task (with a suggested bin) per line received straight to available. The tasks belong to
-    the warehouse, not to ``actor``, who received."""
-    to_store = [line.product_id for line in lines if line.bucket == Bucket.AVAILABLE.value]
-    bins = await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
+    task (with a suggested bin from ``receipt_bins``) per line received straight to available.
+    The tasks belong to the warehouse, not to whoever received."""
     tasks = []
     for line in lines:
         putaway = line.bucket == Bucket.AVAILABLE.value
