@@ -164,7 +164,7 @@ async def record_moves(
     mark_changed(session, pairs)
     increases = [(p, w) for (p, w, b), d in positions.items() if b is Bucket.AVAILABLE and d > 0]
     if increases:
-        await available_increased(session, increases, context)
+        await available_increased(session, increases, applied.levels, context)
     return Posting(posting_id, posted_at, entries, changes)
 
 
