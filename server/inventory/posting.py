@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import cast, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Location, Product, Warehouse
@@ -199,20 +199,25 @@ class _Bin:
     warehouse_id: int
 
 
+# One round trip for the three kinds of key, each row tagged with its kind; built once.
+_NAMES = union_all(
+    select(literal("product"), Product.id, Product.sku, cast(null(), IdType))
+    .where(Product.id.in_(bindparam("products", expanding=True))),
+    select(literal("warehouse"), Warehouse.id, Warehouse.code, cast(null(), IdType))
+    .where(Warehouse.id.in_(bindparam("warehouses", expanding=True))),
+    select(literal("location"), Location.id, Location.code, Location.warehouse_id)
+    .where(Location.id.in_(bindparam("locations", expanding=True))),
+)
+
+
 async def _names(session: AsyncSession, moves: Sequence[Move]) -> tuple[Names, dict[int, int]]:
     """Look up the business keys of everything moved, and refuse a bin of another warehouse."""
     product_ids = {m.product_id for m in moves}
     warehouse_ids = {m.warehouse_id for m in moves}
     location_ids = {loc for m in moves for loc in (m.from_location_id, m.to_location_id) if loc}
-    # One round trip for the three kinds of key, each row tagged with its kind.
-    rows = (await session.execute(union_all(
-        select(literal("product"), Product.id, Product.sku, cast(null(), IdType))
-        .where(Product.id.in_(product_ids)),
-        select(literal("warehouse"), Warehouse.id, Warehouse.code, cast(null(), IdType))
-        .where(Warehouse.id.in_(warehouse_ids)),
-        select(literal("location"), Location.id, Location.code, Location.warehouse_id)
-        .where(Location.id.in_(location_ids)),
-    ))).all()
+    rows = (await session.execute(_NAMES, {
+        "products": list(product_ids), "warehouses": list(warehouse_ids),
+        "locations": list(location_ids)})).all()
     skus = {row[1]: row[2] for row in rows if row[0] == "product"}
     codes = {row[1]: row[2] for row in rows if row[0] == "warehouse"}
     bins = {row[1]: _Bin(row[2], row[3]) for row in rows if row[0] == "location"}
