@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
@@ -226,16 +226,20 @@ async def create_device_token(
         return await _issue(session, user, TokenKind.DEVICE, ttl, device_name)
 
 
+# Built once: every request is authenticated.
+_PRINCIPAL = (
+    select(User.id, User.username, User.supplier_id, ApiToken.expires_at, UserRole.role)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+           User.active.is_(True))
+)
+
+
 async def authenticate(session: AsyncSession, token: str) -> Principal | None:
     """The principal behind a bearer token, or None when it is unknown, expired or revoked.
     One statement on every request: a row per role (one with no role for a user without)."""
-    rows = (await session.execute(
-        select(User.id, User.username, User.supplier_id, ApiToken.expires_at, UserRole.role)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .outerjoin(UserRole, UserRole.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None),
-               User.active.is_(True))
-    )).all()
+    rows = (await session.execute(_PRINCIPAL, {"token_hash": hash_token(token)})).all()
     if not rows:
         return None
     user_id, username, supplier_id, expires_at, _role = rows[0]

@@ -23,8 +23,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     exists,
     func,
     select,
@@ -198,22 +200,32 @@ async def newest_event_id(connection: AsyncConnection) -> int:
     return int(await connection.scalar(select(func.max(Event.id))) or 0)
 
 
+# PostgreSQL's batch read, built once: the event hub reads after every commit that wrote events.
+_BATCH = (select(*_COLUMNS)
+          .where(tuple_(Event.txid, Event.id) >= tuple_(
+                     bindparam("mark_txid", type_=Event.txid.type),
+                     bindparam("mark_id", type_=Event.id.type)),
+                 Event.txid < bindparam("horizon"))
+          .order_by(Event.txid, Event.id).limit(bindparam("limit", type_=Integer())))
+_HELD_BACK = select(exists().where(Event.txid >= bindparam("horizon")))
+
+
 async def read_batch(connection: AsyncConnection, mark: Position, limit: int) -> Batch:
     """Every event at or after ``mark`` that can no longer be overtaken, in position order."""
-    sqlite = _is_sqlite(connection)
-    stmt = select(*_COLUMNS).where(_between(sqlite, mark, None, low_inclusive=True))
-    if sqlite:
-        rows = (await connection.execute(_ordered(sqlite, stmt).limit(limit))).all()
+    if _is_sqlite(connection):
+        stmt = select(*_COLUMNS).where(_between(True, mark, None, low_inclusive=True))
+        rows = (await connection.execute(_ordered(True, stmt).limit(limit))).all()
         events = [_stored(row) for row in rows]
         next_mark = Position(0, events[-1].position.id + 1) if events else mark
         return Batch(events, next_mark, more_soon=len(events) == limit)
     horizon = await _horizon(connection)
-    stmt = _ordered(sqlite, stmt.where(Event.txid < horizon)).limit(limit)
-    events = [_stored(row) for row in (await connection.execute(stmt)).all()]
+    events = [_stored(row) for row in (await connection.execute(_BATCH, {
+        "mark_txid": mark.txid, "mark_id": mark.id, "horizon": horizon, "limit": limit,
+    })).all()]
     if len(events) == limit:
         last = events[-1].position
         return Batch(events, Position(last.txid, last.id + 1), more_soon=True)
-    held_back = await connection.scalar(select(exists().where(Event.txid >= horizon)))
+    held_back = await connection.scalar(_HELD_BACK, {"horizon": horizon})
     return Batch(events, max(mark, Position(horizon, 0)), more_soon=bool(held_back))
 
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
-    select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +49,12 @@ class Event(IdMixin, Base):
 
 
 NOTIFY_CHANNEL = "caixiao_events"
+# Built once: an outbox row is written by most transactions, and building an INSERT and its cache
+# key per event costs more than sending it. Core (the table, not the entity): no ORM bulk insert.
+_INSERT = insert(Event.__table__)
+_INSERT_WITH_TXID = _INSERT.values(txid=literal_column("pg_current_xact_id()::text::bigint"))
+# The transaction's first event also sends the NOTIFY, in the same statement.
+_INSERT_NOTIFYING = _INSERT_WITH_TXID.returning(func.pg_notify(NOTIFY_CHANNEL, ""))
 # Marks a session that wrote events, so the in-process broker can be woken after its commit.
 WROTE_EVENTS = "caixiao.wrote_events"
 
@@ -77,12 +82,12 @@ async def record_event(
         "document_number": document_number,
         "created_at": utcnow(),
     }
-    postgres = session.bind.dialect.name == "postgresql"
-    if postgres:
-        values["txid"] = literal_column("pg_current_xact_id()::text::bigint")
-    await session.execute(insert(Event).values(**values))
-    if postgres and not session.info.get(WROTE_EVENTS):
-        await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+    if session.bind.dialect.name != "postgresql":
+        await session.execute(_INSERT, values)
+    elif session.info.get(WROTE_EVENTS):
+        await session.execute(_INSERT_WITH_TXID, values)
+    else:
+        (await session.execute(_INSERT_NOTIFYING, values)).close()
     session.info[WROTE_EVENTS] = True
 
 

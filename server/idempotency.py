@@ -16,14 +16,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, select, update
+from sqlalchemy import JSON, ForeignKey, String, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.auth import Principal
-from server.db import Base, Database, IdType, upsert_insert, utcnow
+from server.db import Base, Database, IdType, utcnow
 from server.errors import Conflict, InvalidInput, Problem
 
 RUNNING = "running"
@@ -49,6 +51,20 @@ class IdempotencyRecord(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+
+
+_record = IdempotencyRecord.__table__
+# Built once, Core: every device action claims and completes a key.
+_COMPLETE = (update(_record)
+             .where(_record.c.key == bindparam("claimed_key"), _record.c.status == RUNNING,
+                    _record.c.created_at == bindparam("claimed_at"))
+             .returning(_record.c.key))
+
+
+@cache
+def _claim_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_record).on_conflict_do_nothing().returning(_record.c.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +126,9 @@ async def _claim(
         attempt = uuid.uuid4().hex
         async with db.transaction() as session:
             now = utcnow()
-            inserted = await session.scalar(
-                upsert_insert(session, IdempotencyRecord)
-                .values(key=key, user_id=principal.user_id, operation=operation, status=RUNNING,
-                        result={_ATTEMPT: attempt}, created_at=now)
-                .on_conflict_do_nothing()
-                .returning(IdempotencyRecord.key)
-            )
+            inserted = await session.scalar(_claim_statement(session.bind.dialect.name), {
+                "key": key, "user_id": principal.user_id, "operation": operation,
+                "status": RUNNING, "result": {_ATTEMPT: attempt}, "created_at": now})
             if inserted is not None:
                 return _Claim(attempt, now)
             record = await session.scalar(
@@ -174,14 +186,9 @@ async def _complete(
     """Mark our claim done in one statement. The attempt owns the claim while the row is still
     running under the time it was claimed at: a take-over rewrites that time (at least
     ``ABANDONED_AFTER`` later) along with the attempt id, so the two always change together."""
-    done = await session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.key == key, IdempotencyRecord.status == RUNNING,
-               IdempotencyRecord.created_at == claim.at)
-        .values(status=DONE, result=result, completed_at=utcnow())
-        .returning(IdempotencyRecord.key)
-        .execution_options(synchronize_session=False)
-    )
+    done = await session.execute(_COMPLETE, {
+        "claimed_key": key, "claimed_at": claim.at, "status": DONE, "result": result,
+        "completed_at": utcnow()})
     if done.first() is None:
         raise Conflict(
             "this request ran so long that a retry took it over; its changes were not applied",

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Exists, exists, or_, select
+from sqlalchemy import Exists, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal
@@ -38,8 +38,11 @@ class ProductFilter:
     qc_required: bool | None = None
 
 
+_BY_SKU = select(Product).where(Product.sku == bindparam("sku"))  # built once: every scan
+
+
 async def product_by_sku(session: AsyncSession, sku: str, field: str = "sku") -> Product:
-    product = await session.scalar(select(Product).where(Product.sku == sku))
+    product = await session.scalar(_BY_SKU, {"sku": sku})
     if product is None:
         raise NotFound(f"no product with sku {sku!r}", field=field)
     return product

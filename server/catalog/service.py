@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
@@ -44,12 +44,17 @@ async def location_by_code(session: AsyncSession, code: str, field: str = "code"
     return location
 
 
+# Built once: every receipt, inspection and return looks up its bin.
+_FIRST_ACTIVE = (select(Location)
+                 .where(Location.warehouse_id == bindparam("warehouse_id"),
+                        Location.type == bindparam("kind"), Location.active.is_(True))
+                 .order_by(Location.code).limit(1))
+
+
 async def _first_active(session: AsyncSession, warehouse_id: int,
                         kind: LocationType) -> Location | None:
-    return await session.scalar(
-        select(Location).where(Location.warehouse_id == warehouse_id,
-                               Location.type == kind.value, Location.active.is_(True))
-        .order_by(Location.code).limit(1))
+    return await session.scalar(_FIRST_ACTIVE, {"warehouse_id": warehouse_id,
+                                                 "kind": kind.value})
 
 
 async def receiving_bin(session: AsyncSession, warehouse_id: int) -> Location:

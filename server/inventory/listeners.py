@@ -4,15 +4,19 @@ inventory importing them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.inventory.models import Bucket
 from server.inventory.moves import PostingContext
 
 # (product_id, warehouse_id) pairs whose ``available`` position grew in one posting.
 Increases = Sequence[tuple[int, int]]
-AvailableListener = Callable[[AsyncSession, Increases, PostingContext], Awaitable[None]]
+# Every bucket of each of the posting's pairs after it, read while it holds their cost rows.
+Levels = Mapping[tuple[int, int], Mapping[Bucket, Decimal]]
+AvailableListener = Callable[[AsyncSession, Increases, Levels, PostingContext], Awaitable[None]]
 
 _listeners: list[AvailableListener] = []
 
@@ -27,8 +31,8 @@ def on_available_increase(listener: AvailableListener) -> AvailableListener:
 
 
 async def available_increased(
-    session: AsyncSession, increases: Increases, context: PostingContext
+    session: AsyncSession, increases: Increases, levels: Levels, context: PostingContext
 ) -> None:
     """Tell every listener, in registration order; an error rolls the posting back."""
     for listener in list(_listeners):
-        await listener(session, increases, context)
+        await listener(session, increases, levels, context)

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import cast, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Location, Product, Warehouse
@@ -25,6 +25,7 @@ from server.inventory.listeners import available_increased
 from server.inventory.models import PHYSICAL_BUCKETS, Bucket, StockLedger
 from server.inventory.moves import (
     Move,
+    PositionKey,
     PostingContext,
     move_problems,
     position_deltas,
@@ -66,6 +67,19 @@ async def lock_stock(session: AsyncSession, moves: Sequence[Move]) -> Locks:
     return await balances.lock_costs(session, sorted(group_by_pair(moves)))
 
 
+@dataclass(frozen=True, slots=True)
+class AppliedMoves:
+    """Moves whose balances and cost are written, waiting for their ledger rows and events."""
+
+    moves: Sequence[Move]
+    names: Names
+    positions: dict[PositionKey, Decimal]
+    valuations: dict[int, Valuation]
+    costs: dict[Pair, CostState]
+    locked: Locks
+    levels: dict[Pair, dict[Bucket, Decimal]]
+
+
 async def post_moves(
     session: AsyncSession, moves: Sequence[Move], context: PostingContext,
     locked: Locks | None = None,
@@ -76,7 +90,17 @@ async def post_moves(
     When ``available`` grew, the listeners of ``server.inventory.listeners`` run last, in the
     same transaction (sales serves waiting backorders there).
     Callers that number their document take the number before posting (sequence row first,
-    stock rows after), or lock the stock first with ``lock_stock`` and pass its ``locked``."""
+    stock rows after), or lock the stock first with ``lock_stock`` and pass its ``locked``; such
+    a caller may also ``apply_moves`` before its number and ``record_moves`` after it."""
+    return await record_moves(session, await apply_moves(session, moves, locked), context)
+
+
+async def apply_moves(
+    session: AsyncSession, moves: Sequence[Move], locked: Locks | None = None
+) -> AppliedMoves:
+    """The first half of ``post_moves``: check the moves, lock the cost rows (unless ``locked``),
+    change balances, quants and cost, and read the levels after. It needs no document number,
+    and never waits on another posting once the cost rows are locked."""
     raise_problems(*move_problems(moves))
     names, warehouse_of_location = await _names(session, moves)
     grouped = group_by_pair(moves)
@@ -87,8 +111,6 @@ async def post_moves(
     await balances.change_positions(session, positions, names)
     await balances.change_quants(session, quant_deltas(moves), names, warehouse_of_location)
 
-    posted_at = utcnow()
-    posting_id = uuid.uuid4().hex
     valuations: dict[int, Valuation] = {}
     costs: dict[Pair, CostState] = {}
     for pair in pairs:
@@ -101,20 +123,34 @@ async def post_moves(
             await balances.save_cost(session, pair, state)
         costs[pair] = state
         valuations.update(zip(indices, valued, strict=True))
+    levels = await balances.bucket_levels(session, pairs)
+    return AppliedMoves(moves, names, positions, valuations, costs, locked, levels)
+
+
+async def record_moves(
+    session: AsyncSession, applied: AppliedMoves, context: PostingContext
+) -> Posting:
+    """The second half of ``post_moves``: the ledger rows and events of applied moves, then the
+    listeners of grown ``available`` stock."""
+    moves, names, positions = applied.moves, applied.names, applied.positions
+    grouped = group_by_pair(moves)
+    pairs = sorted(grouped)
+    posted_at = utcnow()
+    posting_id = uuid.uuid4().hex
     entries = [
-        _entry(posting_id, posted_at, move, context, valuations[index])
+        _entry(posting_id, posted_at, move, context, applied.valuations[index])
         for index, move in enumerate(moves)
     ]
     session.add_all(entries)
     await session.flush()
 
-    levels = await balances.bucket_levels(session, pairs)
     changes: list[PairChange] = []
     for pair in pairs:
         change = PairChange(
             product_id=pair[0], warehouse_id=pair[1],
             deltas={b: d for (p, w, b), d in positions.items() if (p, w) == pair},
-            levels=levels[pair], cost=costs[pair], version=locked[pair].version,
+            levels=applied.levels[pair], cost=applied.costs[pair],
+            version=applied.locked[pair].version,
         )
         changes.append(change)
         lines = {moves[i].document_line or context.document_line for i in grouped[pair]}
@@ -128,7 +164,7 @@ async def post_moves(
     mark_changed(session, pairs)
     increases = [(p, w) for (p, w, b), d in positions.items() if b is Bucket.AVAILABLE and d > 0]
     if increases:
-        await available_increased(session, increases, context)
+        await available_increased(session, increases, applied.levels, context)
     return Posting(posting_id, posted_at, entries, changes)
 
 
@@ -163,20 +199,25 @@ class _Bin:
     warehouse_id: int
 
 
+# One round trip for the three kinds of key, each row tagged with its kind; built once.
+_NAMES = union_all(
+    select(literal("product"), Product.id, Product.sku, cast(null(), IdType))
+    .where(Product.id.in_(bindparam("products", expanding=True))),
+    select(literal("warehouse"), Warehouse.id, Warehouse.code, cast(null(), IdType))
+    .where(Warehouse.id.in_(bindparam("warehouses", expanding=True))),
+    select(literal("location"), Location.id, Location.code, Location.warehouse_id)
+    .where(Location.id.in_(bindparam("locations", expanding=True))),
+)
+
+
 async def _names(session: AsyncSession, moves: Sequence[Move]) -> tuple[Names, dict[int, int]]:
     """Look up the business keys of everything moved, and refuse a bin of another warehouse."""
     product_ids = {m.product_id for m in moves}
     warehouse_ids = {m.warehouse_id for m in moves}
     location_ids = {loc for m in moves for loc in (m.from_location_id, m.to_location_id) if loc}
-    # One round trip for the three kinds of key, each row tagged with its kind.
-    rows = (await session.execute(union_all(
-        select(literal("product"), Product.id, Product.sku, cast(null(), IdType))
-        .where(Product.id.in_(product_ids)),
-        select(literal("warehouse"), Warehouse.id, Warehouse.code, cast(null(), IdType))
-        .where(Warehouse.id.in_(warehouse_ids)),
-        select(literal("location"), Location.id, Location.code, Location.warehouse_id)
-        .where(Location.id.in_(location_ids)),
-    ))).all()
+    rows = (await session.execute(_NAMES, {
+        "products": list(product_ids), "warehouses": list(warehouse_ids),
+        "locations": list(location_ids)})).all()
     skus = {row[1]: row[2] for row in rows if row[0] == "product"}
     codes = {row[1]: row[2] for row in rows if row[0] == "warehouse"}
     bins = {row[1]: _Bin(row[2], row[3]) for row in rows if row[0] == "location"}

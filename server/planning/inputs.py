@@ -10,7 +10,7 @@ a need that went away closes its suggestion).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,26 +18,22 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, Integer, Select, and_, cast, func, select, tuple_, type_coerce
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import NullType
 
-from server.catalog.models import Product, Supplier, SupplierItem, Warehouse
+from server.catalog.models import Product, Warehouse
 from server.inventory.models import Bucket, StockPosition
+from server.planning import fact_queries
+from server.planning.fact_queries import DRAFT_STATES, FactQuery
 from server.planning.models import Forecast as ForecastRow
-from server.planning.models import PlanningPolicy, ReplenishmentSuggestion, SuggestionStatus
+from server.planning.models import ReplenishmentSuggestion, SuggestionStatus
 from server.planning.netting import SupplierTerms, Supply, week_start
 from server.planning.plan import PairFacts, Policy, SupplierOption
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from server.purchasing.states import PoState
-from server.sales.models import SalesHistory, SalesOrder, SalesOrderLine, SalesOrderState
+from server.sales.models import SalesHistory
 
 Pair = tuple[int, int]
 ZERO = Decimal(0)
-DRAFT_STATES = (PoState.DRAFT.value, PoState.PENDING_APPROVAL.value)
-OPEN_ORDER_STATES = (SalesOrderState.OPEN.value, SalesOrderState.PARTIALLY_SHIPPED.value)
-SUPPLY_BUCKETS = (Bucket.AVAILABLE, Bucket.PENDING_QC, Bucket.IN_TRANSIT, Bucket.ON_ORDER,
-                  Bucket.BACKORDERED)
 # Pairs per IN (...) list when planning a given set of pairs.
 _PAIRS_PER_QUERY = 500
 
@@ -59,7 +55,7 @@ class Window:
 
 
 async def load_policy(session: AsyncSession) -> Policy:
-    row = await session.get(PlanningPolicy, 1)
+    row = (await session.execute(fact_queries.POLICY)).first()
     if row is None:
         return Policy()
     return Policy(row.review_period_days, float(row.service_level), row.history_weeks,
@@ -111,70 +107,45 @@ async def load_facts(
     if not pairs:
         return []
     wanted = set(pairs)
-    product_ids = {p for p, _ in wanted}
+    dates = {"history_from": window.history_from, "this_week": window.this_week,
+             "forecast_to": window.forecast_to}
 
-    def of_products(column: Any) -> Any:
+    async def of_products(query: FactQuery) -> Any:
         if product_range is not None:
-            return column.between(*product_range)
-        return column.in_(product_ids)
+            low, high = product_range
+            return await session.execute(query.by_range, {"low": low, "high": high})
+        return await session.execute(query.by_pairs, {"products": sorted({p for p, _ in wanted})})
 
-    async def rows(query: Select[Any], product: Any, warehouse: Any) -> list[Any]:
+    async def rows(query: FactQuery) -> list[Any]:
         if product_range is not None:
-            return list(await session.execute(query.where(product.between(*product_range))))
+            low, high = product_range
+            return list(await session.execute(query.by_range,
+                                              {**dates, "low": low, "high": high}))
         found: list[Any] = []
         ordered = sorted(wanted)
         for start in range(0, len(ordered), _PAIRS_PER_QUERY):
-            chunk = ordered[start:start + _PAIRS_PER_QUERY]
             found.extend(await session.execute(
-                query.where(tuple_(product, warehouse).in_(chunk))))
+                query.by_pairs, {**dates, "pairs": ordered[start:start + _PAIRS_PER_QUERY]}))
         return found
 
-    products = {
-        row.id: row for row in await session.execute(
-            select(Product.id, Product.sku, Product.category, Product.tags,
-                   Product.safety_stock).where(of_products(Product.id)))
-    }
-    warehouses = dict((await session.execute(select(Warehouse.id, Warehouse.code))).all())
-    suppliers = await _suppliers(session, of_products(SupplierItem.product_id))
+    products = {row.id: row for row in await of_products(fact_queries.PRODUCTS)}
+    warehouses = dict((await session.execute(fact_queries.WAREHOUSE_CODES)).all())
+    suppliers = _suppliers(await of_products(fact_queries.SUPPLIERS))
 
     supply: dict[Pair, dict[str, Decimal]] = defaultdict(dict)
-    for product_id, warehouse_id, bucket, quantity in await rows(
-        select(StockPosition.product_id, StockPosition.warehouse_id, StockPosition.bucket,
-               StockPosition.quantity).where(StockPosition.bucket.in_(SUPPLY_BUCKETS)),
-        StockPosition.product_id, StockPosition.warehouse_id,
-    ):
+    for product_id, warehouse_id, bucket, quantity in await rows(fact_queries.SUPPLY):
         supply[(product_id, warehouse_id)][bucket] = quantity
     drafts: dict[Pair, Decimal] = {
-        (p, w): quantity for p, w, quantity in await rows(
-            select(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id,
-                   func.sum(PurchaseOrderLine.quantity))
-            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
-            .where(PurchaseOrder.state.in_(DRAFT_STATES))
-            .group_by(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id),
-            PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id)
-    }
+        (p, w): quantity for p, w, quantity in await rows(fact_queries.DRAFTS)}
     orders: dict[Pair, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for product_id, warehouse_id, due, ordered_on, quantity in await rows(
-        select(SalesOrderLine.product_id, SalesOrder.warehouse_id, SalesOrderLine.requested_date,
-               SalesOrder.created_at,
-               SalesOrderLine.reserved_quantity + SalesOrderLine.backordered_quantity
-               + SalesOrderLine.picked_quantity)
-        .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
-        .where(SalesOrder.state.in_(OPEN_ORDER_STATES)),
-        SalesOrderLine.product_id, SalesOrder.warehouse_id,
-    ):
+            fact_queries.SALES_ORDERS):
         if quantity > 0:
             # Orders due before this week (late) consume this week's forecast.
             week = max(week_start(due or ordered_on.date()), window.this_week)
             orders[(product_id, warehouse_id)][week] += quantity
     forecasts: dict[Pair, dict[date, Decimal]] = defaultdict(dict)
-    for product_id, warehouse_id, week, quantity in await rows(
-        select(ForecastRow.product_id, ForecastRow.warehouse_id, ForecastRow.week_start,
-               ForecastRow.quantity)
-        .where(ForecastRow.week_start >= window.this_week,
-               ForecastRow.week_start < window.forecast_to),
-        ForecastRow.product_id, ForecastRow.warehouse_id,
-    ):
+    for product_id, warehouse_id, week, quantity in await rows(fact_queries.FORECASTS):
         forecasts[(product_id, warehouse_id)][week] = quantity
     history = await _history(session, window, rows)
 
@@ -202,18 +173,9 @@ async def load_facts(
     return facts
 
 
-async def _suppliers(
-    session: AsyncSession, of_products: Any
-) -> dict[int, tuple[SupplierOption, ...]]:
-    query = (
-        select(SupplierItem.product_id, SupplierItem.supplier_id, Supplier.code,
-               SupplierItem.price, SupplierItem.currency, SupplierItem.lead_time_days,
-               SupplierItem.moq, SupplierItem.pack_multiple, SupplierItem.preferred)
-        .join(Supplier, Supplier.id == SupplierItem.supplier_id)
-        .where(SupplierItem.active, Supplier.active, of_products)
-    )
+def _suppliers(rows: Iterable[Any]) -> dict[int, tuple[SupplierOption, ...]]:
     options: dict[int, list[SupplierOption]] = defaultdict(list)
-    for row in await session.execute(query):
+    for row in rows:
         options[row.product_id].append(SupplierOption(
             SupplierTerms(row.code, row.price, row.lead_time_days, row.moq, row.pack_multiple,
                           row.preferred), row.supplier_id, row.currency))
@@ -226,28 +188,8 @@ async def _history(
     """Weekly sales per pair from its first week with sales in the window up to last week, all
     regions and sources added; weeks without sales are zero."""
     weeks = (window.this_week - window.history_from).days // 7
-    in_window = and_(SalesHistory.week_start >= window.history_from,
-                     SalesHistory.week_start < window.this_week)
-    by_week = (  # for SQLite
-        select(SalesHistory.product_id, SalesHistory.warehouse_id, SalesHistory.week_start,
-               func.sum(SalesHistory.quantity).label("quantity"))
-        .where(in_window)
-        .group_by(SalesHistory.product_id, SalesHistory.warehouse_id, SalesHistory.week_start)
-    )
     if session.get_bind().dialect.name == "postgresql":
-        # One row per pair with its weeks as arrays: 52 weeks × 100,000 products would be 5.2
-        # million rows to read one by one.
-        # Regions and sources of one week are added up here, not in SQL: one level of
-        # aggregation instead of two.
-        query = select(
-            SalesHistory.product_id, SalesHistory.warehouse_id,
-            # Untyped: psycopg already returns Python lists, and SQLAlchemy's array type would
-            # visit each of the 5 million elements again.
-            type_coerce(func.array_agg(
-                cast((SalesHistory.week_start - window.history_from) / 7, Integer)), NullType),
-            type_coerce(func.array_agg(cast(SalesHistory.quantity, Float)), NullType),
-        ).where(in_window).group_by(SalesHistory.product_id, SalesHistory.warehouse_id)
-        found = await rows(query, SalesHistory.product_id, SalesHistory.warehouse_id)
+        found = await rows(fact_queries.HISTORY_ARRAYS)
         # All pairs' weeks added up by one bincount over (row, week) cells, in the order the
         # rows came, as np.add.at per pair would: a numpy call per pair costs more than its sum.
         starts = np.repeat(np.arange(len(found), dtype=np.int64) * weeks,
@@ -261,7 +203,7 @@ async def _history(
         entries = [(cell.setdefault((product_id, warehouse_id), len(cell)),
                     (week - window.history_from).days // 7, float(quantity))
                    for product_id, warehouse_id, week, quantity in await rows(
-                       by_week, SalesHistory.product_id, SalesHistory.warehouse_id)]
+                       fact_queries.HISTORY_BY_WEEK)]
         table = np.zeros(len(cell) * weeks)
         for row, week, quantity in entries:
             table[row * weeks + week] = quantity

@@ -179,12 +179,14 @@ async def list_rules(
     return list(await session.scalars(stmt))
 
 
+# Built once: the live recompute reads the rules after every change.
+_ACTIVE_RULES = (select(ReplenishmentRule).where(ReplenishmentRule.active.is_(True))
+                 .order_by(ReplenishmentRule.priority, ReplenishmentRule.name))
+
+
 async def rules_for_engine(session: AsyncSession) -> list[Rule]:
     """The active rules as pure ``Rule`` objects, in priority order, for a planning run."""
-    rows = await session.scalars(
-        select(ReplenishmentRule).where(ReplenishmentRule.active.is_(True))
-        .order_by(ReplenishmentRule.priority, ReplenishmentRule.name)
-    )
+    rows = await session.scalars(_ACTIVE_RULES)
     return [_built_rule(row.name, row.condition, tuple(stored_actions(row)), row.priority,
                         _scope(stored_scope(row))) for row in rows]
 

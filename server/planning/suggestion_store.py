@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, text, tuple_
+from sqlalchemy import bindparam, delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Product, Warehouse
@@ -125,24 +125,32 @@ async def _copy_upsert(session: AsyncSession, written: list[dict[str, Any]]) -> 
         await cursor.execute(f"TRUNCATE {_STAGING}")
 
 
+_OPEN_ROWS = select(ReplenishmentSuggestion.__table__.c.id,
+                    ReplenishmentSuggestion.__table__.c.product_id,
+                    ReplenishmentSuggestion.__table__.c.warehouse_id,
+                    *(ReplenishmentSuggestion.__table__.c[name] for name in _KEY_FIELDS)
+                    ).where(ReplenishmentSuggestion.__table__.c.status == _OPEN)
+# Built once, as the live recompute reads a pair or two after every change.
+_OPEN_ROWS_IN_RANGE = _OPEN_ROWS.where(
+    ReplenishmentSuggestion.__table__.c.product_id.between(bindparam("low"), bindparam("high")))
+_OPEN_ROWS_OF_PAIRS = _OPEN_ROWS.where(tuple_(
+    ReplenishmentSuggestion.__table__.c.product_id,
+    ReplenishmentSuggestion.__table__.c.warehouse_id).in_(bindparam("pairs", expanding=True))
+).with_for_update()
+
+
 async def _open_rows(
     session: AsyncSession, pairs: Collection[Pair], product_range: tuple[int, int] | None
 ) -> dict[Pair, dict[str, Any]]:
-    columns = (ReplenishmentSuggestion.id, ReplenishmentSuggestion.product_id,
-               ReplenishmentSuggestion.warehouse_id,
-               *(getattr(ReplenishmentSuggestion, name) for name in _KEY_FIELDS))
-    query = select(*columns).where(ReplenishmentSuggestion.status == _OPEN)
     if product_range is not None:
-        found = list(await session.execute(
-            query.where(ReplenishmentSuggestion.product_id.between(*product_range))))
+        low, high = product_range
+        found = list(await session.execute(_OPEN_ROWS_IN_RANGE, {"low": low, "high": high}))
     else:
         found = []
         ordered = sorted(pairs)
         for start in range(0, len(ordered), _ROWS_PER_STATEMENT // 4):
-            chunk = ordered[start:start + _ROWS_PER_STATEMENT // 4]
-            found.extend(await session.execute(query.where(tuple_(
-                ReplenishmentSuggestion.product_id,
-                ReplenishmentSuggestion.warehouse_id).in_(chunk)).with_for_update()))
+            found.extend(await session.execute(_OPEN_ROWS_OF_PAIRS, {
+                "pairs": ordered[start:start + _ROWS_PER_STATEMENT // 4]}))
     wanted = set(pairs)
     return {(row.product_id, row.warehouse_id): row._asdict() for row in found
             if (row.product_id, row.warehouse_id) in wanted}

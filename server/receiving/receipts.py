@@ -26,7 +26,7 @@ from server.idempotency import run_once
 from server.inventory.lots import register_lots
 from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
-from server.inventory.posting import lock_stock, post_moves
+from server.inventory.posting import apply_moves, lock_stock, record_moves
 from server.numbering import next_number
 from server.purchasing.events import order_event
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine, ShipmentNoticeLine
@@ -47,7 +47,7 @@ from server.receiving.receipt_rules import (
     sources,
     spread,
 )
-from server.receiving.tasks import open_receipt_tasks
+from server.receiving.tasks import open_receipt_tasks, receipt_bins
 
 DOCUMENT_TYPE = "GR"
 OPERATION = "receiveGoods"
@@ -126,19 +126,23 @@ async def _post(
     )
     tolerance = supplier.over_receipt_tolerance_pct
     moves = _receive(target, tolerance, counted, receipt, location)
-    # Everything that may wait on another transaction comes before the receipt number, whose
-    # row every receipt needs: it stays locked only for the writes that follow.
+    # Everything that may wait on another transaction, and everything that needs no number,
+    # comes before the receipt number, whose row every receipt needs: it stays locked only for
+    # the writes that carry the number. The stock is locked first, so its balances change
+    # without waiting.
     locked = await lock_stock(session, moves)
     await register_lots(session, [(line.product_id, line.lot, line.expiry)
                                   for line in receipt.lines])
+    bins = await receipt_bins(session, receipt, receipt.lines)
+    applied = await apply_moves(session, moves, locked)
     receipt.number = number = await next_number(session, DOCUMENT_TYPE, utcnow().date())
     session.add(receipt)
     await session.flush()
     # Tasks first: backorders served by this posting take their goods off the putaway tasks.
     products = {c.product.id: c.product for c in counted}
-    await open_receipt_tasks(session, receipt, receipt.lines, products, principal)
-    await post_moves(session, moves, PostingContext(
-        DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"), locked)
+    await open_receipt_tasks(session, receipt, receipt.lines, products, bins)
+    await record_moves(session, applied, PostingContext(
+        DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"))
     done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
     order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value
     notice_number = target.notice.number if target.notice else None

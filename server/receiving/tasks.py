@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal
@@ -60,47 +60,59 @@ async def task_event(session: AsyncSession, task: WarehouseTask, kind: str, sku:
     )
 
 
+_STORAGE = (Location.warehouse_id == bindparam("warehouse_id"),
+            Location.type == LocationType.STORAGE.value, Location.active.is_(True))
+# Built once: every receipt and accepted inspection suggests bins.
+_HELD = (
+    select(StockQuant.product_id, Location.id, Location.code, func.sum(StockQuant.quantity))
+    .join(Location, Location.id == StockQuant.location_id)
+    .where(StockQuant.product_id.in_(bindparam("products", expanding=True)),
+           StockQuant.quantity > 0, *_STORAGE)
+    .group_by(StockQuant.product_id, Location.id, Location.code)
+)
+_EMPTY_BINS = select(Location.id, Location.code).where(*_STORAGE, ~exists().where(
+    StockQuant.location_id == Location.id, StockQuant.quantity > 0))
+# Distinct pairs: open tasks pile up while goods wait at the dock, the pairs do not.
+_OPEN_PUTAWAYS = select(WarehouseTask.suggested_location_id, WarehouseTask.product_id).where(
+    WarehouseTask.warehouse_id == bindparam("warehouse_id"),
+    WarehouseTask.kind == TaskKind.PUTAWAY.value, WarehouseTask.status == TaskStatus.OPEN.value,
+    WarehouseTask.suggested_location_id.in_(bindparam("bins", expanding=True)),
+).distinct()
+
+
 async def suggested_bins(
     session: AsyncSession, warehouse_id: int, product_ids: Sequence[int]
 ) -> dict[int, int | None]:
     """Where to put each product away in the warehouse (see ``suggest_bins``)."""
-    storage = (Location.warehouse_id == warehouse_id, Location.type == LocationType.STORAGE.value,
-               Location.active.is_(True))
     holding: dict[int, list[BinStock]] = defaultdict(list)
-    held = (
-        select(StockQuant.product_id, Location.id, Location.code, func.sum(StockQuant.quantity))
-        .join(Location, Location.id == StockQuant.location_id)
-        .where(StockQuant.product_id.in_(product_ids), StockQuant.quantity > 0, *storage)
-        .group_by(StockQuant.product_id, Location.id, Location.code)
-    )
-    for product_id, location_id, code, quantity in await session.execute(held):
+    for product_id, location_id, code, quantity in await session.execute(
+            _HELD, {"warehouse_id": warehouse_id, "products": list(product_ids)}):
         holding[product_id].append(BinStock(location_id, code, quantity))
-    occupied = exists().where(StockQuant.location_id == Location.id, StockQuant.quantity > 0)
-    empty_bins = dict((await session.execute(
-        select(Location.id, Location.code).where(*storage, ~occupied)
-    )).all())
+    empty_bins = dict((await session.execute(_EMPTY_BINS, {"warehouse_id": warehouse_id})).all())
     promised: dict[int, set[int]] = defaultdict(set)
-    # Distinct pairs: open tasks pile up while goods wait at the dock, the pairs do not.
-    open_putaways = select(WarehouseTask.suggested_location_id, WarehouseTask.product_id).where(
-        WarehouseTask.warehouse_id == warehouse_id, WarehouseTask.kind == TaskKind.PUTAWAY.value,
-        WarehouseTask.status == TaskStatus.OPEN.value,
-        WarehouseTask.suggested_location_id.in_(list(empty_bins)),
-    ).distinct()
-    for location_id, product_id in await session.execute(open_putaways):
+    for location_id, product_id in await session.execute(
+            _OPEN_PUTAWAYS, {"warehouse_id": warehouse_id, "bins": list(empty_bins)}):
         promised[location_id].add(product_id)
     empty = [EmptyBin(i, code, frozenset(promised[i])) for i, code in empty_bins.items()]
     return suggest_bins(product_ids, holding, empty)
 
 
+async def receipt_bins(
+    session: AsyncSession, receipt: Receipt, lines: list[ReceiptLine]
+) -> dict[int, int | None]:
+    """The bins to suggest for the lines received straight to available, read before the
+    receipt takes its number (``open_receipt_tasks``)."""
+    to_store = [line.product_id for line in lines if line.bucket == Bucket.AVAILABLE.value]
+    return await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
+
+
 async def open_receipt_tasks(
     session: AsyncSession, receipt: Receipt, lines: list[ReceiptLine],
-    products: dict[int, Product], actor: Principal,
+    products: dict[int, Product], bins: dict[int, int | None],
 ) -> None:
     """In the receipt's transaction: a QC task per line received into pending_qc, a putaway
-    task (with a suggested bin) per line received straight to available. The tasks belong to
-    the warehouse, not to ``actor``, who received."""
-    to_store = [line.product_id for line in lines if line.bucket == Bucket.AVAILABLE.value]
-    bins = await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
+    task (with a suggested bin from ``receipt_bins``) per line received straight to available.
+    The tasks belong to the warehouse, not to whoever received."""
     tasks = []
     for line in lines:
         putaway = line.bucket == Bucket.AVAILABLE.value

@@ -18,8 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from server.catalog.models import Product
 from server.inventory.balances import Pair
-from server.inventory.listeners import Increases, on_available_increase
-from server.inventory.models import Bucket, StockPosition
+from server.inventory.listeners import Increases, Levels, on_available_increase
+from server.inventory.models import Bucket
 from server.inventory.moves import PostingContext, plain
 from server.sales.alerts import AlertKind, Party, party_of, sales_alert
 from server.sales.models import SalesOrder, SalesOrderLine, SalesOrderState
@@ -27,15 +27,6 @@ from server.sales.reserve import LinePlan, apply_plans, load_pool
 from server.sales.rules import waiting_order_key
 
 WAITING_STATES = (SalesOrderState.OPEN.value, SalesOrderState.PARTIALLY_SHIPPED.value)
-
-
-async def _with_backorders(session: AsyncSession, pairs: list[Pair]) -> list[Pair]:
-    rows = await session.execute(
-        select(StockPosition.product_id, StockPosition.warehouse_id)
-        .where(tuple_(StockPosition.product_id, StockPosition.warehouse_id).in_(pairs),
-               StockPosition.bucket == Bucket.BACKORDERED.value, StockPosition.quantity > 0)
-    )
-    return sorted((product_id, warehouse_id) for product_id, warehouse_id in rows)
 
 
 async def _waiting_orders(session: AsyncSession, pairs: list[Pair]) -> list[SalesOrder]:
@@ -57,9 +48,10 @@ async def _waiting_orders(session: AsyncSession, pairs: list[Pair]) -> list[Sale
 
 @on_available_increase
 async def serve_backorders(
-    session: AsyncSession, increases: Increases, context: PostingContext
+    session: AsyncSession, increases: Increases, levels: Levels, context: PostingContext
 ) -> None:
-    pairs = await _with_backorders(session, sorted(set(increases)))
+    # The posting's own levels: it holds the pairs' cost rows, so no backorder came since.
+    pairs = sorted(pair for pair in set(increases) if levels[pair][Bucket.BACKORDERED] > 0)
     if not pairs:
         return
     orders = await _waiting_orders(session, pairs)
