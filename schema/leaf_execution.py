@@ -164,7 +164,6 @@ def _plan(
     return _compile(parent_type.name, plan)
 
 
-
 def _compile(type_name: str, leaves: list[PlainLeaf]) -> Completer | None:
     """A function completing one object of the selection: its data, or None where only the
     regular execution can answer (a null in a non-null field, an error as the value, a value

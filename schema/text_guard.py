@@ -19,7 +19,6 @@ from graphql import DocumentNode, GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
-NUL = "\x00"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 

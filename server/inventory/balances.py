@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, Table, Update, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -60,8 +60,14 @@ def _change_statement(table: Table, key: Sequence[Any], bump_version: bool) -> U
             .returning(table.c.quantity))
 
 
+class _Upserts(NamedTuple):
+    lock_cost: Any
+    add_position: Any
+    add_quant: Any
+
+
 @cache
-def _upserts(dialect: str) -> tuple[Any, Any, Any]:
+def _upserts(dialect: str) -> _Upserts:
     """The cost row's lock and the increases of a position and a quant, each creating its row
     when new: INSERT ... ON CONFLICT DO UPDATE, in the dialect's own form."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -89,7 +95,7 @@ def _upserts(dialect: str) -> tuple[Any, Any, Any]:
                         _quant.c.bucket],
         set_={"quantity": func.round(_quant.c.quantity + _delta(_quant), 4)},
     ).returning(_quant.c.quantity)
-    return lock_cost, add_position, add_quant
+    return _Upserts(lock_cost, add_position, add_quant)
 
 
 _CHANGE_POSITION = _change_statement(_position, _POSITION_KEY, bump_version=True)
@@ -147,7 +153,7 @@ async def ensure_cost_rows(session: AsyncSession, pairs: Sequence[Pair]) -> None
 
 async def lock_costs(session: AsyncSession, pairs: Sequence[Pair]) -> dict[Pair, LockedCost]:
     """Lock each pair's cost row (creating it if new), bump its version, return its state."""
-    lock_cost, _, _ = _upserts(session.bind.dialect.name)
+    lock_cost = _upserts(session.bind.dialect.name).lock_cost
     locked: dict[Pair, LockedCost] = {}
     for product_id, warehouse_id in sorted(set(pairs)):
         quantity, value, average, version = (await session.execute(
@@ -176,7 +182,7 @@ async def change_positions(
     session: AsyncSession, deltas: Mapping[PositionKey, Decimal], names: Names
 ) -> None:
     """Apply net bucket changes in key order; a bucket that would go negative raises."""
-    _, add_position, _ = _upserts(session.bind.dialect.name)
+    add_position = _upserts(session.bind.dialect.name).add_position
     for (product_id, warehouse_id, bucket), delta in deltas.items():
         key = {"key_product": product_id, "key_warehouse": warehouse_id,
                "key_bucket": bucket.value}
@@ -192,7 +198,7 @@ async def change_quants(
 ) -> None:
     """Apply net bin changes in key order; a bin, lot and bucket that would go negative
     raises."""
-    _, _, add_quant = _upserts(session.bind.dialect.name)
+    add_quant = _upserts(session.bind.dialect.name).add_quant
     for (product_id, location_id, lot, bucket), delta in deltas.items():
         key = {"key_product": product_id, "key_location": location_id, "key_lot": lot,
                "key_bucket": bucket.value, "key_warehouse": warehouse_of_location[location_id]}

@@ -72,6 +72,8 @@ class AppliedMoves:
     """Moves whose balances and cost are written, waiting for their ledger rows and events."""
 
     moves: Sequence[Move]
+    # each pair's moves, by their index in ``moves``
+    grouped: dict[Pair, list[int]]
     names: Names
     positions: dict[PositionKey, Decimal]
     valuations: dict[int, Valuation]
@@ -124,7 +126,7 @@ async def apply_moves(
         costs[pair] = state
         valuations.update(zip(indices, valued, strict=True))
     levels = await balances.bucket_levels(session, pairs)
-    return AppliedMoves(moves, names, positions, valuations, costs, locked, levels)
+    return AppliedMoves(moves, grouped, names, positions, valuations, costs, locked, levels)
 
 
 async def record_moves(
@@ -132,8 +134,8 @@ async def record_moves(
 ) -> Posting:
     """The second half of ``post_moves``: the ledger rows and events of applied moves, then the
     listeners of grown ``available`` stock."""
-    moves, names, positions = applied.moves, applied.names, applied.positions
-    grouped = group_by_pair(moves)
+    moves, grouped, names, positions = (applied.moves, applied.grouped, applied.names,
+                                        applied.positions)
     pairs = sorted(grouped)
     posted_at = utcnow()
     posting_id = uuid.uuid4().hex

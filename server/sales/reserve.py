@@ -77,8 +77,8 @@ async def lock_stock(session: AsyncSession, pairs: Iterable[Pair]) -> dict[Pair,
 
 async def lock_for_posting(session: AsyncSession, pairs: Iterable[Pair]) -> Locks:
     """``lock_stock`` for a transaction that posts on every one of the pairs or rolls back: the
-    locks are the posting's own (``post_moves(locked=...)`` then locks nothing again), so the
-    cost rows are locked, and their versions bumped, in two statements instead of four."""
+    locks are the posting's own (``post_moves(locked=...)`` then locks nothing again), so each
+    cost row is locked, created if new and its version bumped by one statement."""
     return await lock_costs(session, sorted(set(pairs)))
 
 
