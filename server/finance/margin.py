@@ -172,7 +172,7 @@ async def margin_report(
     salesperson_id = principal.user_id if own_rows_only else None
     shipped_groups = add_up_parts(await rows_in_parts(
         session, lambda part, parts: _named_groups(shipped_in_range, group_by, salesperson_id,
-                                                   part, parts)))
+                                                   part, parts), list))
     returned = await return_figures(session, date_from, date_to, (key, label), salesperson_id)
     with collector_paused():
         rows, total = _rows(shipped_groups, returned)

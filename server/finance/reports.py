@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Executable, Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -23,6 +23,10 @@ REPORT_WORK_MEM = "64MB"
 # the two cores of the machines it is sized for. Parallel workers inside one query did worse:
 # merging each worker's partial sums of 160,000 product × warehouse groups cost what they saved.
 PARTS = 2
+# Rows per fetch of a streamed part: big enough that the round trips do not count, small enough
+# that the first batch is shaped while PostgreSQL still adds up the rest.
+STREAMED_BATCH = 5_000
+Shaped = TypeVar("Shaped")
 
 
 def exact(value: Decimal | float | int | None) -> Decimal:
@@ -73,22 +77,25 @@ async def tune_for_report(session: AsyncSession | AsyncConnection) -> None:
 
 @asynccontextmanager
 async def snapshot_parts(
-    session: AsyncSession, parts: int,
+    session: AsyncSession, parts: int, planner: str = "",
 ) -> AsyncIterator[list[AsyncSession | AsyncConnection]]:
     """Where to run a report split into ``parts`` queries at once: on PostgreSQL, that many
     read-only connections of their own that all see exactly what ``session``'s transaction
     sees (its exported snapshot), each tuned as a report and without parallel workers (the
-    parts are the parallelism); on SQLite, or for one part, ``session`` itself."""
+    parts are the parallelism), and ``planner``'s settings after; on SQLite, or for one part,
+    ``session`` itself."""
     if parts == 1 or session.get_bind().dialect.name != "postgresql":
         yield [session]
         return
     snapshot = await session.scalar(text("SELECT pg_export_snapshot()"))
     # The snapshot comes from PostgreSQL itself, and SET takes no bound parameters; the
-    # settings go in one round trip, the snapshot first as PostgreSQL requires.
+    # settings go in one round trip, the snapshot first as PostgreSQL requires. A part read
+    # through a cursor is read whole: plan it for all its rows, not the first tenth.
     settings = text(
         f"SET TRANSACTION SNAPSHOT '{snapshot}'; SET TRANSACTION READ ONLY;"
         f" SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off;"
-        " SET LOCAL max_parallel_workers_per_gather = 0")
+        " SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL cursor_tuple_fraction = 1;"
+        f" {planner}")
     engine = session.bind
     async with AsyncExitStack() as stack:
 
@@ -108,12 +115,28 @@ async def snapshot_parts(
 
 async def rows_in_parts(
     session: AsyncSession, statement_of_part: Callable[[int, int], Executable],
-) -> list[Sequence[Row[Any]]]:
-    """The rows of a report's query split in ``PARTS`` (``statement_of_part(part, parts)``
-    selects part ``part`` of ``parts``), each part's in its own list, run at once where
-    ``snapshot_parts`` allows."""
-    async with snapshot_parts(session, PARTS) as readers:
-        answers = await asyncio.gather(*(
-            reader.execute(statement_of_part(part, len(readers)))
-            for part, reader in enumerate(readers)))
-        return [answer.all() for answer in answers]
+    shape: Callable[[Sequence[Row[Any]]], list[Shaped]], planner: str = "",
+) -> list[list[Shaped]]:
+    """A report's query split in ``PARTS`` (``statement_of_part(part, parts)`` selects part
+    ``part`` of ``parts``), run at once where ``snapshot_parts`` allows; each part's rows go
+    through ``shape`` and come back in their own list. On PostgreSQL each part streams from a
+    server-side cursor and is shaped batch by batch as it arrives, so the Python work overlaps
+    the database's on the rest; ``planner`` is settings for the parts' transactions (a plan
+    that hands rows out as it goes, rather than all at the end)."""
+    async with snapshot_parts(session, PARTS, planner) as readers:
+        if isinstance(readers[0], AsyncSession):
+            answers = [await reader.execute(statement_of_part(part, len(readers)))
+                       for part, reader in enumerate(readers)]
+            return [shape(answer.all()) for answer in answers]
+
+        async def streamed(part: int, reader: AsyncConnection) -> list[Shaped]:
+            answer = await reader.stream(statement_of_part(part, len(readers))
+                                         .execution_options(yield_per=STREAMED_BATCH))
+            shaped: list[Shaped] = []
+            async for batch in answer.partitions():
+                shaped += shape(batch)
+            return shaped
+
+        return list(await asyncio.gather(*(
+            streamed(part, reader) for part, reader in enumerate(readers)  # type: ignore[arg-type]
+        )))
