@@ -19,6 +19,8 @@ graphql-core does.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
 from keyword import iskeyword
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -35,8 +37,10 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetails
 from graphql.pyutils import Path
+from graphql.type.scalars import serialize_boolean, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.types.base_scalars import isoformat
 
 TYPENAME = "__typename"
 
@@ -164,6 +168,16 @@ def _plan(
     return _compile(parent_type.name, plan)
 
 
+# A scalar's output coercion, for the one class of value it is most often given: that class and
+# what the coercion comes to for it (the same value, without the checks any other value needs).
+_FAST_COERCIONS: tuple[tuple[Any, type, str], ...] = (
+    (serialize_string, str, "{}"),
+    (serialize_boolean, bool, "{}"),
+    (str, Decimal, "str({})"),  # the Decimal scalar (schema.scalars)
+    (isoformat, datetime, "{}.isoformat()"),  # strawberry's DateTime and Date
+)
+
+
 def _compile(type_name: str, leaves: list[PlainLeaf]) -> Completer | None:
     """A function completing one object of the selection: its data, or None where only the
     regular execution can answer (a null in a non-null field, an error as the value, a value
@@ -180,7 +194,6 @@ def _compile(type_name: str, leaves: list[PlainLeaf]) -> Completer | None:
         if leaf.read is None:
             lines.append(f"        v{index} = TYPENAME")
             continue
-        namespace[f"coerce{index}"] = leaf.leaf_type.coerce_output_value  # type: ignore[union-attr]
         attribute = leaf.attribute
         if attribute is not None and attribute.isidentifier() and not iskeyword(attribute):
             lines.append(f"        v{index} = source.{attribute}")
@@ -188,8 +201,19 @@ def _compile(type_name: str, leaves: list[PlainLeaf]) -> Completer | None:
             namespace[f"read{index}"] = leaf.read
             lines.append(f"        v{index} = read{index}(source)")
         null = "return None" if leaf.non_null else f"v{index} = None"
-        lines += [f"        if v{index} is None or v{index} is Undefined:",
-                  f"            {null}",
+        coerce = leaf.leaf_type.coerce_output_value  # type: ignore[union-attr]
+        namespace[f"coerce{index}"] = coerce
+        fast = next(((kind, coerced) for known, kind, coerced in _FAST_COERCIONS
+                     if known is coerce), None)
+        if fast is not None:
+            kind, coerced = fast
+            namespace[kind.__name__] = kind
+            lines += [f"        if v{index}.__class__ is {kind.__name__}:",
+                      f"            v{index} = {coerced.format(f'v{index}')}",
+                      f"        elif v{index} is None or v{index} is Undefined:"]
+        else:
+            lines.append(f"        if v{index} is None or v{index} is Undefined:")
+        lines += [f"            {null}",
                   f"        elif isinstance(v{index}, Exception):",
                   "            return None",
                   "        else:",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,8 @@ class Row:
     share: Decimal | None
     colour: Colour
     count: int
+    seen: datetime | None = None
+    dead: bool = False
 
     @strawberry.field
     def label(self) -> str:
@@ -43,10 +46,24 @@ class LooseRow:
     share: Any
     colour: Any
     count: Any
+    seen: Any = None
+    dead: Any = False
 
 
 ROWS = [Row(sku=f"S{index}", amount=Decimal(index) / 4, share=None if index % 2 else Decimal(1),
-            colour=Colour.RED if index % 3 else Colour.BLUE, count=index) for index in range(50)]
+            colour=Colour.RED if index % 3 else Colour.BLUE, count=index,
+            seen=datetime(2026, 1, 1 + index % 28, tzinfo=UTC) if index % 4 else None,
+            dead=index % 5 == 0) for index in range(50)]
+
+
+class Code(enum.StrEnum):
+    A = "a"
+
+
+# Values of another class than the scalar's usual one, each coerced as graphql-core does:
+# an int as a String, a float as a Decimal, a date as a DateTime, an int as a Boolean...
+LOOSE = [LooseRow(7, 0.5, Decimal("0.10"), Colour.RED, 2, date(2026, 3, 1), 1),
+         LooseRow(Code.A, 3, None, Colour.BLUE, 3, None, 0.0)]
 BROKEN = [*ROWS[:3], LooseRow("S-none", None, None, Colour.RED, 1), *ROWS[3:6],
           LooseRow("S-count", Decimal(1), None, Colour.BLUE, "not a number"), *ROWS[6:9]]
 
@@ -60,6 +77,14 @@ class Query:
     @strawberry.field
     def broken(self) -> list[Row]:
         return BROKEN  # type: ignore[return-value]
+
+    @strawberry.field
+    def loose(self) -> list[Row]:
+        return LOOSE  # type: ignore[return-value]
+
+    @strawberry.field
+    def wrong_time(self) -> list[Row]:
+        return [ROWS[1], LooseRow("S-time", Decimal(1), None, Colour.RED, 1, "noon")]  # type: ignore[list-item]
 
     @strawberry.field
     def first(self) -> Row | None:
@@ -82,6 +107,8 @@ def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
 
 QUERIES = [
     "{ rows { sku amount share colour count } }",
+    "{ rows { sku seen dead } loose { sku amount share count seen dead } }",
+    "{ wrongTime { sku seen } }",
     "{ rows { __typename sku total: amount amount colour } }",
     "{ rows { sku label count } }",
     "{ rows { sku ... on Row { count share } } }",
