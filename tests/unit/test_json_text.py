@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from server.app import json_text
+from server.app import json_bytes, json_text
 
 
 @pytest.mark.parametrize("data", [
@@ -20,3 +20,4 @@ def test_writes_compact_json_that_reads_back_the_same(data: object) -> None:
     text = json_text(data)
     assert json.loads(text) == data
     assert ", " not in text and ": " not in text
+    assert json_bytes(data) == text.encode()
