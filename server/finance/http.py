@@ -185,7 +185,7 @@ def csv_bytes(table: Table) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(table.header)
-    writer.writerows([["" if cell is None else cell for cell in row] for row in table.rows])
+    writer.writerows(table.rows)  # None is written as an empty field
     return text.getvalue().encode("utf-8-sig")
 
 
