@@ -38,17 +38,22 @@ def exact(value: Decimal | float | int | None) -> Decimal:
 
 
 # money and quantity round each figure of reports of tens of thousands of rows: a Decimal (what
-# PostgreSQL answers) is rounded without going through ``exact``.
+# PostgreSQL answers) is rounded without going through ``exact``. A figure that rounds to zero
+# is 0.00, never -0.00: as PostgreSQL's round() writes it, which has no negative zero.
+_NO_CENTS = Decimal("0.00")
+_NO_QUANTITY = Decimal("0.0000")
+
+
 def money(value: Decimal | float | int | None) -> Decimal:
-    if value.__class__ is Decimal:
-        return value.quantize(CENT, ROUND_HALF_UP)  # type: ignore[union-attr]
-    return exact(value).quantize(CENT, ROUND_HALF_UP)
+    unrounded = value if value.__class__ is Decimal else exact(value)
+    rounded = unrounded.quantize(CENT, ROUND_HALF_UP)  # type: ignore[union-attr]
+    return rounded if rounded else _NO_CENTS
 
 
 def quantity(value: Decimal | float | int | None) -> Decimal:
-    if value.__class__ is Decimal:
-        return value.quantize(QUANTITY_PLACES, ROUND_HALF_UP)  # type: ignore[union-attr]
-    return exact(value).quantize(QUANTITY_PLACES, ROUND_HALF_UP)
+    unrounded = value if value.__class__ is Decimal else exact(value)
+    rounded = unrounded.quantize(QUANTITY_PLACES, ROUND_HALF_UP)  # type: ignore[union-attr]
+    return rounded if rounded else _NO_QUANTITY
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal | None:
