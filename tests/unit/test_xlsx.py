@@ -24,6 +24,7 @@ def test_values_of_every_kind_read_back() -> None:
     rows: list[list[Cell]] = [
         ["P1", "螺丝 M3 <& \"quoted\">", Decimal("12.5000"), Decimal("-0.25"), 7, True, None, "x"],
         [" padded ", "tab\tand\nnewline", Decimal(0), Decimal("1E+3"), -3, False, "", None],
+        ["line\n", "\u3000全角空格", "nbsp\u00a0", "mid\nline", "a&b", "<", ">", "_x"],
     ]
     title, values = read_back(xlsx_bytes("Inventory & more", ["a", "b", "c", "d", "e", "f", "g",
                                                              "h"], rows))
@@ -32,6 +33,7 @@ def test_values_of_every_kind_read_back() -> None:
         ["a", "b", "c", "d", "e", "f", "g", "h"],
         ["P1", "螺丝 M3 <& \"quoted\">", 12.5, -0.25, 7, True, None, "x"],
         [" padded ", "tab\tand\nnewline", 0, 1000, -3, False, "", None],
+        ["line\n", "\u3000全角空格", "nbsp\u00a0", "mid\nline", "a&b", "<", ">", "_x"],
     ]
 
 
