@@ -59,9 +59,12 @@ _FROM_STOCK = StockLedger.from_location_id.is_not(None)
 _INTO_STOCK = and_(_TO_STOCK, StockLedger.from_location_id.is_(None))
 _OUT_OF_STOCK = and_(_FROM_STOCK, StockLedger.to_location_id.is_(None))
 _SHIPPED = and_(_OUT_OF_STOCK, StockLedger.document_type == SHIPMENT_DOCUMENT)
-# Each product's sku and name by its primary key, row by row as the sums come out: a hash join
-# would first wait for every product's sums, and a merge join sort all products by id first.
-_STREAMING_PLAN = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+# The sums in the order of the ledger's product × warehouse index (which holds the columns they
+# read: no table scan, no sort), each product's sku and name by its primary key, row by row as
+# the sums come out: a hash aggregate or join would first wait for every product's sums, and a
+# merge join sort all products by id first.
+_STREAMING_PLAN = ("SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off;"
+                   " SET LOCAL enable_mergejoin = off")
 
 
 def _signed(column: Any) -> Any:
@@ -136,9 +139,10 @@ async def inventory_report(
                 return [_row(figures_of, bounds.dead_since) for figures_of in figures]
             return [_row(_rounded(figures_of), bounds.dead_since) for figures_of in figures]
 
+    ids = tuple((await session.execute(select(func.min(Product.id), func.max(Product.id)))).one())
     parts = await rows_in_parts(
-        session, lambda part, parts: _figures(scope, bounds, part, parts, in_sql), shape,
-        planner=_STREAMING_PLAN)
+        session, lambda part, parts: _figures(scope + _part_of(ids, part, parts), bounds, in_sql),
+        shape, planner=_STREAMING_PLAN)
     # In code-point order of the skus, the same on both databases (and whatever collation a
     # PostgreSQL database was created with).
     rows = sorted(chain.from_iterable(parts), key=attrgetter("sku"))
@@ -153,13 +157,22 @@ class _Bounds:
     as_of: date
 
 
-def _figures(scope: list[Any], bounds: _Bounds, part: int, parts: int, in_sql: bool) -> Any:
-    """The report's rows for the products of one part, in product id order: the order the
-    ledger is added up in, so each row can leave PostgreSQL as soon as it is complete. Each
-    has the sku, name, on hand, value, average value, COGS, shipped, last movement and the
+def _part_of(ids: tuple[int | None, int | None], part: int, parts: int) -> list[Any]:
+    """The ledger rows of part ``part`` of ``parts`` equal ranges of product ids (``ids``: the
+    lowest and highest): each part reads its own stretch of the ledger's index."""
+    low, high = ids
+    if parts == 1 or low is None or high is None:
+        return []
+    span = (high - low) // parts + 1
+    return [StockLedger.product_id >= low + part * span,
+            StockLedger.product_id < low + (part + 1) * span]
+
+
+def _figures(scope: list[Any], bounds: _Bounds, in_sql: bool) -> Any:
+    """The report's rows for the products of ``scope``'s ledger rows, in product id order: the
+    order the ledger is added up in, so each row can leave PostgreSQL as soon as it is complete.
+    Each has the sku, name, on hand, value, average value, COGS, shipped, last movement and the
     ageing, rounded ``in_sql`` or else raw, the start value in place of the average."""
-    if parts > 1:
-        scope = [*scope, StockLedger.product_id % parts == part]
     # Per product × warehouse first (the FIFO ageing needs each pair's quantity on hand), then
     # per product: one pass over the ledger adds up both.
     pairs = (
