@@ -21,12 +21,13 @@ from server.catalog.products import product_by_sku
 from server.catalog.service import receiving_bin
 from server.db import Database, utcnow
 from server.errors import DomainError, InvalidInput, Problem
-from server.events import record_event
+from server.events import events_batched, record_event
 from server.idempotency import run_once
+from server.inventory.balances import Names
 from server.inventory.lots import register_lots
 from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
-from server.inventory.posting import apply_moves, lock_stock, record_moves
+from server.inventory.posting import HeldNames, apply_moves, lock_stock, record_moves
 from server.numbering import next_number
 from server.purchasing.events import order_event
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine, ShipmentNoticeLine
@@ -134,25 +135,28 @@ async def _post(
     await register_lots(session, [(line.product_id, line.lot, line.expiry)
                                   for line in receipt.lines])
     bins = await receipt_bins(session, receipt, receipt.lines)
-    applied = await apply_moves(session, moves, locked)
+    products = {c.product.id: c.product for c in counted}
+    applied = await apply_moves(session, moves, locked, HeldNames(
+        Names({i: p.sku for i, p in products.items()}, {warehouse.id: warehouse.code},
+              {location.id: location.code}), {location.id: location.warehouse_id}))
     receipt.number = number = await next_number(session, DOCUMENT_TYPE, utcnow().date())
     session.add(receipt)
     await session.flush()
-    # Tasks first: backorders served by this posting take their goods off the putaway tasks.
-    products = {c.product.id: c.product for c in counted}
-    await open_receipt_tasks(session, receipt, receipt.lines, products, bins)
-    await record_moves(session, applied, PostingContext(
-        DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"))
-    done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
-    order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value
     notice_number = target.notice.number if target.notice else None
-    await record_event(session, topic="receipt", kind="RECEIVED", warehouse_id=warehouse.id,
-                       document_type=DOCUMENT_TYPE, document_number=number,
-                       payload={"number": number, "orderNumber": order.number,
-                                "noticeNumber": notice_number})
-    # The order's lines were read under its lock: no line can have come since.
-    await order_event(session, order, "PO_RECEIVED", principal,
-                      product_ids={line.product_id for line in order.lines}, receipt=number)
+    async with events_batched(session):
+        # Tasks first: backorders served by this posting take their goods off the putaway tasks.
+        await open_receipt_tasks(session, receipt, receipt.lines, products, bins)
+        await record_moves(session, applied, PostingContext(
+            DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"))
+        done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
+        order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value
+        await record_event(session, topic="receipt", kind="RECEIVED", warehouse_id=warehouse.id,
+                           document_type=DOCUMENT_TYPE, document_number=number,
+                           payload={"number": number, "orderNumber": order.number,
+                                    "noticeNumber": notice_number})
+        # The order's lines were read under its lock: no line can have come since.
+        await order_event(session, order, "PO_RECEIVED", principal,
+                          product_ids={line.product_id for line in order.lines}, receipt=number)
     line_numbers = {line.id: line.line_no for line in order.lines}
     return ReceiptView(receipt, order.number, notice_number, principal.username,
                        {line.id: line_numbers[line.order_line_id] for line in receipt.lines},

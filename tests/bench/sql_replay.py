@@ -11,7 +11,7 @@ captured ids must not look like anything else: the bench starts every id sequenc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -124,9 +124,12 @@ class Recorder:
         # them; copying the deque leaves them in place.
         rows = tuple(tuple(row) for row in cursor._rows) if returning else ()
         columns = tuple(c.name for c in cursor.description) if returning else ()
-        params = [dict(p) for p in parameters] if executemany else dict(parameters or {})
+        # An executemany sent as one multi-row VALUES (insertmanyvalues) arrives as one
+        # statement with one parameter dict: it is replayed as one execute.
+        many = executemany and not isinstance(parameters, Mapping)
+        params = [dict(p) for p in parameters] if many else dict(parameters or {})
         transaction.statements.append(
-            Statement(statement, params, executemany, cursor.rowcount, columns, rows))
+            Statement(statement, params, many, cursor.rowcount, columns, rows))
 
 
 def _is_read(sql: str) -> bool:
