@@ -12,13 +12,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
 from server.catalog.models import Location, Product, Supplier, Warehouse
 from server.catalog.products import product_by_sku
-from server.catalog.service import receiving_bin
+from server.catalog.service import RECEIVING_BIN_ID, no_receiving_bin
 from server.db import Database, utcnow
 from server.errors import DomainError, InvalidInput, Problem
 from server.events import events_batched, record_event
@@ -117,9 +117,11 @@ async def _post(
     order = target.order
     _check_receivable(order)
     check_version(order, request.based_on_version)
-    warehouse, supplier = await _warehouse_and_supplier(session, order, request.warehouse_code)
+    warehouse, supplier, location = await _warehouse_and_supplier(
+        session, order, request.warehouse_code)
     counted = await _counted(session, target, request.lines)
-    location = await receiving_bin(session, warehouse.id)
+    if location is None:
+        raise no_receiving_bin(warehouse.code)
     receipt = Receipt(
         order_id=order.id, notice_id=target.notice and target.notice.id,
         supplier_id=order.supplier_id, warehouse_id=warehouse.id, location_id=location.id,
@@ -171,17 +173,27 @@ def _check_receivable(order: PurchaseOrder) -> None:
     check_allowed(PoAction.RECEIVE, state, order.number)
 
 
+# Built once: the order's warehouse, its supplier and the warehouse's receiving bin (None when
+# it has none), one read.
+_WAREHOUSE_SUPPLIER_BIN = (
+    select(Warehouse, Supplier, Location)
+    .select_from(Warehouse)
+    .join(Supplier, Supplier.id == bindparam("supplier_id"))
+    .outerjoin(Location, Location.id == RECEIVING_BIN_ID)
+    .where(Warehouse.id == bindparam("warehouse_id")))
+
+
 async def _warehouse_and_supplier(
     session: AsyncSession, order: PurchaseOrder, code: str
-) -> tuple[Warehouse, Supplier]:
-    """The order's warehouse, checked against the scanned one, and its supplier: one read."""
-    warehouse, supplier = (await session.execute(
-        select(Warehouse, Supplier).join(Supplier, Supplier.id == order.supplier_id)
-        .where(Warehouse.id == order.warehouse_id))).one()
+) -> tuple[Warehouse, Supplier, Location | None]:
+    """The order's warehouse, checked against the scanned one, its supplier and its receiving
+    bin."""
+    warehouse, supplier, location = (await session.execute(_WAREHOUSE_SUPPLIER_BIN, {
+        "supplier_id": order.supplier_id, "warehouse_id": order.warehouse_id})).one()
     if warehouse.code != code:
         raise InvalidInput(f"{order.number} is delivered to {warehouse.code}, not {code}",
                            field="warehouseCode")
-    return warehouse, supplier
+    return warehouse, supplier, location
 
 
 async def _counted(
