@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -179,6 +180,10 @@ class Database:
                 pool_pre_ping=True, json_serializer=json_text,
             )
             writer = self.engine
+        # One statement is its own snapshot: sent alone, without BEGIN and ROLLBACK around it.
+        # SQLite's BEGIN is in-process and costs no round trip, so it keeps its transactions.
+        self._single_statement = (self.engine if self.is_sqlite else
+                                  self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._request_sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, class_=TurnTakingSession
@@ -228,6 +233,13 @@ class Database:
         """A session for queries; it never commits."""
         async with self._read_sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def single_read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one read statement (the bearer token's principal, on every
+        request); it never commits."""
+        async with self._single_statement.connect() as connection:
+            yield connection
 
     def read_session(self) -> AsyncSession:
         """A session the caller closes, for a request that reads lazily (GraphQL queries)."""

@@ -40,8 +40,11 @@ class Statement:
 
 @dataclass(slots=True)
 class Transaction:
+    """``autocommit``: statements sent alone, without BEGIN and COMMIT or ROLLBACK."""
+
     statements: list[Statement] = field(default_factory=list)
     committed: bool = False
+    autocommit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,8 @@ class Recorder:
                 ("after_cursor_execute", self._executed)]
 
     def _begin(self, conn: Connection) -> None:
-        self._open[conn] = Transaction()
+        isolation = conn.get_execution_options().get("isolation_level")
+        self._open[conn] = Transaction(autocommit=isolation == "AUTOCOMMIT")
 
     def _commit(self, conn: Connection) -> None:
         self._end(conn, committed=True)
@@ -238,6 +242,8 @@ class Replay:
         index = 0  # of the statement in the whole receipt
         async with conn.cursor() as cursor:
             for transaction in self.template.transactions:
+                if transaction.autocommit:
+                    await conn.set_autocommit(True)
                 for statement in transaction.statements:
                     params = self._params(statement, self._dynamic[index], values)
                     if check:
@@ -253,7 +259,9 @@ class Replay:
                         self._learn(statement, rows, values)
                     self._compare(index, statement, cursor.rowcount)
                     index += 1
-                if transaction.committed:
+                if transaction.autocommit:
+                    await conn.set_autocommit(False)
+                elif transaction.committed:
                     await conn.commit()
                 else:
                     await conn.rollback()
