@@ -93,7 +93,7 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
     async def _principal(self, token: str | None) -> auth.Principal | None:
         if token is None:
             return None
-        async with self.database.single_read() as connection:
+        async with self.database.autocommit_reader() as connection:
             return await auth.authenticate(connection, token)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:

@@ -19,7 +19,7 @@ async def caller(database: Database, token: str | None) -> Principal:
     """The principal behind ``token``; Unauthenticated without a valid one."""
     if not token:
         return auth.require_principal(None)
-    async with database.single_read() as connection:
+    async with database.autocommit_reader() as connection:
         return auth.require_principal(await auth.authenticate(connection, token))
 
 
