@@ -8,8 +8,19 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, cast, exists, func, literal, null, select, union_all
+from sqlalchemy import (
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal
@@ -117,6 +128,11 @@ async def receipt_bins(
     return await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
 
 
+# Built once, Core: a receipt's tasks in one INSERT, their ids back in the rows' order.
+_INSERT_TASKS = (insert(WarehouseTask.__table__)
+                 .returning(WarehouseTask.__table__.c.id, sort_by_parameter_order=True))
+
+
 async def open_receipt_tasks(
     session: AsyncSession, receipt: Receipt, lines: list[ReceiptLine],
     products: dict[int, Product], bins: dict[int, int | None],
@@ -124,20 +140,20 @@ async def open_receipt_tasks(
     """In the receipt's transaction: a QC task per line received into pending_qc, a putaway
     task (with a suggested bin from ``receipt_bins``) per line received straight to available.
     The tasks belong to the warehouse, not to whoever received."""
-    tasks = []
+    rows: list[dict[str, Any]] = []
     for line in lines:
         putaway = line.bucket == Bucket.AVAILABLE.value
-        tasks.append(WarehouseTask(
-            kind=(TaskKind.PUTAWAY if putaway else TaskKind.QC).value,
-            status=TaskStatus.OPEN.value, warehouse_id=receipt.warehouse_id,
-            product_id=line.product_id, lot=line.lot, location_id=receipt.location_id,
-            bucket=line.bucket,
-            suggested_location_id=bins.get(line.product_id) if putaway else None,
-            quantity=line.quantity, done_quantity=Decimal(0), receipt_line_id=line.id,
-            document_number=receipt.number, created_at=utcnow(),
-        ))
-    session.add_all(tasks)
-    await session.flush()
+        rows.append({
+            "kind": (TaskKind.PUTAWAY if putaway else TaskKind.QC).value,
+            "status": TaskStatus.OPEN.value, "warehouse_id": receipt.warehouse_id,
+            "product_id": line.product_id, "lot": line.lot, "location_id": receipt.location_id,
+            "bucket": line.bucket,
+            "suggested_location_id": bins.get(line.product_id) if putaway else None,
+            "quantity": line.quantity, "done_quantity": Decimal(0), "receipt_line_id": line.id,
+            "document_number": receipt.number, "created_at": utcnow(),
+        })
+    ids = (await session.execute(_INSERT_TASKS, rows)).scalars().all() if rows else []
+    tasks = [WarehouseTask(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
     for task in tasks:
         await task_event(session, task, TASK_CREATED, products[task.product_id].sku)
 
