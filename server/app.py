@@ -111,8 +111,8 @@ class CaixiaoGraphQL(GraphQL[Context, None]):
     async def _principal(self, token: str | None) -> auth.Principal | None:
         if token is None:
             return None
-        async with self.database.reader() as session:
-            return await auth.authenticate(session, token)
+        async with self.database.autocommit_reader() as connection:
+            return await auth.authenticate(connection, token)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         context = Context(db=self.database, settings=self.settings, events=self.events,

@@ -16,7 +16,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ForeignKey, String, UniqueConstraint, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from server.db import Base, Database, IdMixin, IdType, TimestampMixin, one_of, utcnow
@@ -236,7 +236,7 @@ _PRINCIPAL = (
 )
 
 
-async def authenticate(session: AsyncSession, token: str) -> Principal | None:
+async def authenticate(session: AsyncSession | AsyncConnection, token: str) -> Principal | None:
     """The principal behind a bearer token, or None when it is unknown, expired or revoked.
     One statement on every request: a row per role (one with no role for a user without)."""
     rows = (await session.execute(_PRINCIPAL, {"token_hash": hash_token(token)})).all()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -163,6 +164,24 @@ class TurnTakingSession(AsyncSession):
             return await super().get_one(*args, **kwargs)
 
 
+@contextmanager
+def _refusals_as_errors() -> Iterator[None]:
+    """A constraint that a concurrent transaction won (a unique code taken between our check and
+    our insert) as CONFLICT, a value the database refuses to store as INVALID_INPUT."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise Conflict(
+            "the change collides with data written at the same time; reload and try again"
+        ) from error
+    except DataError as error:
+        # A gap in the use case's own checks: logged so it gets closed there.
+        log.warning("the database refused a value: %s", error.orig)
+        raise InvalidInput(
+            "a value is too large or too long to be stored; nothing was changed"
+        ) from error
+
+
 class Database:
     """Owns the engine and hands out sessions; built in the app's lifespan or a CLI command."""
 
@@ -179,6 +198,13 @@ class Database:
                 pool_pre_ping=True, json_serializer=json_text,
             )
             writer = self.engine
+        # Autocommit, for statements that are each a transaction of their own: sent alone,
+        # without BEGIN and COMMIT or ROLLBACK around them. SQLite's BEGIN is in-process and
+        # costs no round trip, so it keeps its transactions.
+        self._single_statement = (self.engine if self.is_sqlite else
+                                  self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        self._single_statement_sessions = async_sessionmaker(
+            self._single_statement, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._request_sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, class_=TurnTakingSession
@@ -195,23 +221,27 @@ class Database:
         won (a unique code taken between our check and our insert) surfaces as CONFLICT rather
         than as a crash, and a value the database refuses to store (a total past NUMERIC(18, 4),
         a string past its column) that the use case's checks missed as INVALID_INPUT."""
-        try:
+        with _refusals_as_errors():
             async with self._write_sessions() as session:
                 async with session.begin():
                     yield session
                 changed = take_changes(session)
-        except IntegrityError as error:
-            raise Conflict(
-                "the change collides with data written at the same time; reload and try again"
-            ) from error
-        except DataError as error:
-            # A gap in the use case's own checks: logged so it gets closed there.
-            log.warning("the database refused a value: %s", error.orig)
-            raise InvalidInput(
-                "a value is too large or too long to be stored; nothing was changed"
-            ) from error
         if changed:
             await self._reactions.after_commit(changed)
+
+    @asynccontextmanager
+    async def single_statements(self) -> AsyncIterator[AsyncSession]:
+        """A session for work none of whose statements needs another to commit with it (an
+        idempotency claim, an audit entry): on PostgreSQL each commits on its own (autocommit),
+        sent without BEGIN and COMMIT; on SQLite, where BEGIN costs no round trip, they run as
+        one ``transaction``. Refusals turn into errors as there; it marks no changed pairs."""
+        if self.is_sqlite:
+            async with self.transaction() as session:
+                yield session
+            return
+        with _refusals_as_errors():
+            async with self._single_statement_sessions() as session, session.begin():
+                yield session
 
     async def _react(self, pairs: frozenset[Pair]) -> None:
         try:
@@ -228,6 +258,14 @@ class Database:
         """A session for queries; it never commits."""
         async with self._read_sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def autocommit_reader(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads that share no snapshot, each statement a transaction of its
+        own on PostgreSQL (the bearer token's principal on every request, the event hub's and
+        the webhook worker's looks after every commit that wrote events); it never writes."""
+        async with self._single_statement.connect() as connection:
+            yield connection
 
     def read_session(self) -> AsyncSession:
         """A session the caller closes, for a request that reads lazily (GraphQL queries)."""

@@ -224,7 +224,9 @@ class EventHub:
         self._wake.clear()
 
     async def _read(self) -> Batch:
-        async with self.database.engine.connect() as connection:
+        # Each statement of a batch read takes its own snapshot anyway (the horizon's comes
+        # first, then the activity view, then the events), so none needs a transaction around.
+        async with self.database.autocommit_reader() as connection:
             return await read_batch(connection, self.mark, self.settings.batch_size)
 
     def _fan_out(self, batch: Batch) -> None:

@@ -6,7 +6,8 @@ PostgreSQL the transaction also sends a NOTIFY, which wakes the readers of other
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -55,8 +56,13 @@ _INSERT = insert(Event.__table__)
 _INSERT_WITH_TXID = _INSERT.values(txid=literal_column("pg_current_xact_id()::text::bigint"))
 # The transaction's first event also sends the NOTIFY, in the same statement.
 _INSERT_NOTIFYING = _INSERT_WITH_TXID.returning(func.pg_notify(NOTIFY_CHANNEL, ""))
+# A batch after the first: RETURNING makes SQLAlchemy send its rows as one multi-row VALUES
+# (insertmanyvalues) rather than an INSERT per row.
+_INSERT_MANY = _INSERT_WITH_TXID.returning(Event.__table__.c.id)
 # Marks a session that wrote events, so the in-process broker can be woken after its commit.
 WROTE_EVENTS = "caixiao.wrote_events"
+# The events ``events_batched`` holds back, in the order they were recorded.
+_BATCH = "caixiao.event_batch"
 
 
 async def record_event(
@@ -82,12 +88,40 @@ async def record_event(
         "document_number": document_number,
         "created_at": utcnow(),
     }
-    if session.bind.dialect.name != "postgresql":
-        await session.execute(_INSERT, values)
-    elif session.info.get(WROTE_EVENTS):
-        await session.execute(_INSERT_WITH_TXID, values)
+    batch: list[dict[str, Any]] | None = session.info.get(_BATCH)
+    if batch is not None:
+        batch.append(values)
     else:
-        (await session.execute(_INSERT_NOTIFYING, values)).close()
+        await _write(session, [values])
+
+
+@asynccontextmanager
+async def events_batched(session: AsyncSession) -> AsyncIterator[None]:
+    """The events recorded within the block are written together, in the order recorded, by one
+    multi-row INSERT when the block ends (none when it raises: the caller rolls back). For a
+    use case that tells several events in a row and reads none of them back meanwhile."""
+    if _BATCH in session.info:
+        raise RuntimeError("events_batched blocks do not nest")
+    batch: list[dict[str, Any]] = []
+    session.info[_BATCH] = batch
+    try:
+        yield
+    finally:
+        del session.info[_BATCH]
+    if batch:
+        await _write(session, batch)
+
+
+async def _write(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One INSERT for ``rows``: a dict for one row, a list (one multi-row VALUES) for more."""
+    parameters: dict[str, Any] | list[dict[str, Any]] = rows[0] if len(rows) == 1 else rows
+    if session.bind.dialect.name != "postgresql":
+        statement = _INSERT
+    elif not session.info.get(WROTE_EVENTS):
+        statement = _INSERT_NOTIFYING
+    else:
+        statement = _INSERT_WITH_TXID if len(rows) == 1 else _INSERT_MANY
+    (await session.execute(statement, parameters)).close()
     session.info[WROTE_EVENTS] = True
 
 

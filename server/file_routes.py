@@ -17,8 +17,10 @@ STATUS_OF_ERROR: StatusOfError = ((Unauthenticated, 401), (Forbidden, 403), (Not
 
 async def caller(database: Database, token: str | None) -> Principal:
     """The principal behind ``token``; Unauthenticated without a valid one."""
-    async with database.reader() as session:
-        return auth.require_principal(await auth.authenticate(session, token) if token else None)
+    if not token:
+        return auth.require_principal(None)
+    async with database.autocommit_reader() as connection:
+        return auth.require_principal(await auth.authenticate(connection, token))
 
 
 def error_response(error: DomainError, more: StatusOfError = ()) -> JSONResponse:

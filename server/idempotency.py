@@ -124,7 +124,9 @@ async def _claim(
     """Our claim once the key is ours, or the stored outcome of a finished one."""
     for _ in range(_CLAIM_TRIES):
         attempt = uuid.uuid4().hex
-        async with db.transaction() as session:
+        # Each statement here writes on its own (the claim, or a take-over after a read), so
+        # each may commit on its own.
+        async with db.single_statements() as session:
             now = utcnow()
             inserted = await session.scalar(_claim_statement(session.bind.dialect.name), {
                 "key": key, "user_id": principal.user_id, "operation": operation,

@@ -42,7 +42,7 @@ async def record(db: Database, entry: AuditRecord) -> None:
     """Append one entry. A failure here is logged, not raised: the mutation's own work is
     already committed and its caller must hear how that went."""
     try:
-        async with db.transaction() as session:
+        async with db.single_statements() as session:
             await session.execute(_APPEND, {
                 "at": utcnow(), "actor": entry.actor.username if entry.actor else None,
                 "actor_user_id": entry.actor.user_id if entry.actor else None,

@@ -57,14 +57,25 @@ async def _first_active(session: AsyncSession, warehouse_id: int,
                                                  "kind": kind.value})
 
 
+# The id of ``receiving_bin``, for a statement that reads its warehouse (correlated to it).
+RECEIVING_BIN_ID = (select(Location.id)
+                    .where(Location.warehouse_id == Warehouse.id,
+                           Location.type == LocationType.RECEIVING.value,
+                           Location.active.is_(True))
+                    .order_by(Location.code).limit(1).correlate(Warehouse).scalar_subquery())
+
+
 async def receiving_bin(session: AsyncSession, warehouse_id: int) -> Location:
     """Where goods arriving at a warehouse land: its first active receiving bin."""
     location = await _first_active(session, warehouse_id, LocationType.RECEIVING)
     if location is None:
-        warehouse = await session.get_one(Warehouse, warehouse_id)
-        raise InvalidState(f"warehouse {warehouse.code} has no active receiving bin",
-                           field="warehouseCode")
+        raise no_receiving_bin((await session.get_one(Warehouse, warehouse_id)).code)
     return location
+
+
+def no_receiving_bin(warehouse_code: str) -> InvalidState:
+    return InvalidState(f"warehouse {warehouse_code} has no active receiving bin",
+                        field="warehouseCode")
 
 
 async def reject_location(session: AsyncSession, warehouse_id: int, code: str | None) -> Location:

@@ -207,9 +207,9 @@ class WebhookWorker:
 
     async def _anything_due(self) -> bool:
         # Looked at without the write lock: an idle worker must not queue for it.
-        async with self.database.reader() as session:
-            return await session.scalar(select(WebhookEndpoint.id).where(*self._due(utcnow()))
-                                        .limit(1)) is not None
+        async with self.database.autocommit_reader() as connection:
+            return await connection.scalar(select(WebhookEndpoint.id)
+                                           .where(*self._due(utcnow())).limit(1)) is not None
 
     async def _claim(self, prompted: int | None) -> Claim | None:
         if not await self._looked(prompted):

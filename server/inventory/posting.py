@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, cast, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, insert, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Location, Product, Warehouse
@@ -51,6 +51,8 @@ class PairChange:
 
 @dataclass(frozen=True, slots=True)
 class Posting:
+    """``entries``: the ledger rows written, as objects outside the session."""
+
     posting_id: str
     posted_at: datetime
     entries: list[StockLedger]
@@ -97,14 +99,27 @@ async def post_moves(
     return await record_moves(session, await apply_moves(session, moves, locked), context)
 
 
+@dataclass(frozen=True, slots=True)
+class HeldNames:
+    """The business keys of everything moved, and each bin's warehouse, as a caller read them in
+    its transaction: a posting given them does not look them up again."""
+
+    names: Names
+    warehouse_of_location: Mapping[int, int]
+
+
 async def apply_moves(
-    session: AsyncSession, moves: Sequence[Move], locked: Locks | None = None
+    session: AsyncSession, moves: Sequence[Move], locked: Locks | None = None,
+    held: HeldNames | None = None,
 ) -> AppliedMoves:
     """The first half of ``post_moves``: check the moves, lock the cost rows (unless ``locked``),
     change balances, quants and cost, and read the levels after. It needs no document number,
     and never waits on another posting once the cost rows are locked."""
     raise_problems(*move_problems(moves))
-    names, warehouse_of_location = await _names(session, moves)
+    if held is None:
+        held = await _names(session, moves)
+    names, warehouse_of_location = held.names, held.warehouse_of_location
+    _check_keys(moves, held)
     grouped = group_by_pair(moves)
     pairs = sorted(grouped)
     if locked is None or set(locked) != set(pairs):
@@ -139,12 +154,10 @@ async def record_moves(
     pairs = sorted(grouped)
     posted_at = utcnow()
     posting_id = uuid.uuid4().hex
-    entries = [
-        _entry(posting_id, posted_at, move, context, applied.valuations[index])
-        for index, move in enumerate(moves)
-    ]
-    session.add_all(entries)
-    await session.flush()
+    rows = [_entry(posting_id, posted_at, move, context, applied.valuations[index])
+            for index, move in enumerate(moves)]
+    ids = (await session.execute(_INSERT_LEDGER, rows)).scalars().all() if rows else []
+    entries = [StockLedger(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
 
     changes: list[PairChange] = []
     for pair in pairs:
@@ -170,35 +183,35 @@ async def record_moves(
     return Posting(posting_id, posted_at, entries, changes)
 
 
+# Built once, Core: a posting's ledger rows in one INSERT, their ids back in the rows' order
+# (an ORM flush of the same rows sends the same INSERT and costs more).
+_ledger = StockLedger.__table__
+_INSERT_LEDGER = insert(_ledger).returning(_ledger.c.id, sort_by_parameter_order=True)
+
+
 def _entry(
     posting_id: str, posted_at: datetime, move: Move, context: PostingContext,
     valuation: Valuation,
-) -> StockLedger:
-    return StockLedger(
-        posting_id=posting_id,
-        product_id=move.product_id,
-        warehouse_id=move.warehouse_id,
-        from_bucket=move.from_bucket and move.from_bucket.value,
-        to_bucket=move.to_bucket and move.to_bucket.value,
-        from_location_id=move.from_location_id,
-        to_location_id=move.to_location_id,
-        lot=move.lot,
-        quantity=move.quantity,
-        unit_cost=valuation.unit_cost,
-        value=valuation.value,
-        document_type=context.document_type,
-        document_number=context.document_number,
-        document_line=move.document_line or context.document_line,
-        reason=context.reason,
-        actor_user_id=context.actor.user_id,
-        posted_at=posted_at,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Bin:
-    code: str
-    warehouse_id: int
+) -> dict[str, Any]:
+    return {
+        "posting_id": posting_id,
+        "product_id": move.product_id,
+        "warehouse_id": move.warehouse_id,
+        "from_bucket": move.from_bucket and move.from_bucket.value,
+        "to_bucket": move.to_bucket and move.to_bucket.value,
+        "from_location_id": move.from_location_id,
+        "to_location_id": move.to_location_id,
+        "lot": move.lot,
+        "quantity": move.quantity,
+        "unit_cost": valuation.unit_cost,
+        "value": valuation.value,
+        "document_type": context.document_type,
+        "document_number": context.document_number,
+        "document_line": move.document_line or context.document_line,
+        "reason": context.reason,
+        "actor_user_id": context.actor.user_id,
+        "posted_at": posted_at,
+    }
 
 
 # One round trip for the three kinds of key, each row tagged with its kind; built once.
@@ -212,34 +225,41 @@ _NAMES = union_all(
 )
 
 
-async def _names(session: AsyncSession, moves: Sequence[Move]) -> tuple[Names, dict[int, int]]:
-    """Look up the business keys of everything moved, and refuse a bin of another warehouse."""
-    product_ids = {m.product_id for m in moves}
-    warehouse_ids = {m.warehouse_id for m in moves}
-    location_ids = {loc for m in moves for loc in (m.from_location_id, m.to_location_id) if loc}
+async def _names(session: AsyncSession, moves: Sequence[Move]) -> HeldNames:
+    """Look up the business keys of everything moved (``_check_keys`` tells what is missing)."""
     rows = (await session.execute(_NAMES, {
-        "products": list(product_ids), "warehouses": list(warehouse_ids),
-        "locations": list(location_ids)})).all()
-    skus = {row[1]: row[2] for row in rows if row[0] == "product"}
-    codes = {row[1]: row[2] for row in rows if row[0] == "warehouse"}
-    bins = {row[1]: _Bin(row[2], row[3]) for row in rows if row[0] == "location"}
-    problems = [Problem("NOT_FOUND", f"no product with id {i}") for i in product_ids - set(skus)]
+        "products": list({m.product_id for m in moves}),
+        "warehouses": list({m.warehouse_id for m in moves}),
+        "locations": list(_location_ids(moves))})).all()
+    names = Names({row[1]: row[2] for row in rows if row[0] == "product"},
+                  {row[1]: row[2] for row in rows if row[0] == "warehouse"},
+                  {row[1]: row[2] for row in rows if row[0] == "location"})
+    return HeldNames(names, {row[1]: row[3] for row in rows if row[0] == "location"})
+
+
+def _location_ids(moves: Sequence[Move]) -> set[int]:
+    return {loc for m in moves for loc in (m.from_location_id, m.to_location_id) if loc}
+
+
+def _check_keys(moves: Sequence[Move], held: HeldNames) -> None:
+    """Refuse what does not exist, and a bin of another warehouse."""
+    skus, codes = held.names.skus, held.names.warehouse_codes
+    bins, warehouse_of = held.names.location_codes, held.warehouse_of_location
+    problems = [Problem("NOT_FOUND", f"no product with id {i}")
+                for i in {m.product_id for m in moves} - set(skus)]
     problems += [Problem("NOT_FOUND", f"no warehouse with id {i}")
-                 for i in warehouse_ids - set(codes)]
+                 for i in {m.warehouse_id for m in moves} - set(codes)]
     problems += [Problem("NOT_FOUND", f"no location with id {i}")
-                 for i in location_ids - set(bins)]
+                 for i in _location_ids(moves) - set(bins)]
     for move in moves:
         for location_id in (move.from_location_id, move.to_location_id):
-            found = bins.get(location_id) if location_id else None
-            if found is not None and found.warehouse_id != move.warehouse_id:
+            if location_id in bins and warehouse_of[location_id] != move.warehouse_id:
                 problems.append(Problem(
                     "INVALID_INPUT",
-                    f"bin {found.code} is not in warehouse {codes.get(move.warehouse_id)}",
+                    f"bin {bins[location_id]} is not in warehouse {codes.get(move.warehouse_id)}",
                 ))
     if problems:
         raise InvalidInput.of(problems)
-    names = Names(skus, codes, {i: row.code for i, row in bins.items()})
-    return names, {i: row.warehouse_id for i, row in bins.items()}
 
 
 def _amount(amount: Decimal) -> str:

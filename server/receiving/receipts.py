@@ -12,21 +12,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
 from server.catalog.models import Location, Product, Supplier, Warehouse
 from server.catalog.products import product_by_sku
-from server.catalog.service import receiving_bin
+from server.catalog.service import RECEIVING_BIN_ID, no_receiving_bin
 from server.db import Database, utcnow
 from server.errors import DomainError, InvalidInput, Problem
-from server.events import record_event
+from server.events import events_batched, record_event
 from server.idempotency import run_once
+from server.inventory.balances import Names
 from server.inventory.lots import register_lots
 from server.inventory.models import Bucket
 from server.inventory.moves import Move, PostingContext
-from server.inventory.posting import apply_moves, lock_stock, record_moves
+from server.inventory.posting import HeldNames, apply_moves, lock_stock, record_moves
 from server.numbering import next_number
 from server.purchasing.events import order_event
 from server.purchasing.models import PurchaseOrder, PurchaseOrderLine, ShipmentNoticeLine
@@ -116,9 +117,11 @@ async def _post(
     order = target.order
     _check_receivable(order)
     check_version(order, request.based_on_version)
-    warehouse, supplier = await _warehouse_and_supplier(session, order, request.warehouse_code)
+    warehouse, supplier, location = await _warehouse_and_supplier(
+        session, order, request.warehouse_code)
     counted = await _counted(session, target, request.lines)
-    location = await receiving_bin(session, warehouse.id)
+    if location is None:
+        raise no_receiving_bin(warehouse.code)
     receipt = Receipt(
         order_id=order.id, notice_id=target.notice and target.notice.id,
         supplier_id=order.supplier_id, warehouse_id=warehouse.id, location_id=location.id,
@@ -134,29 +137,56 @@ async def _post(
     await register_lots(session, [(line.product_id, line.lot, line.expiry)
                                   for line in receipt.lines])
     bins = await receipt_bins(session, receipt, receipt.lines)
-    applied = await apply_moves(session, moves, locked)
-    receipt.number = number = await next_number(session, DOCUMENT_TYPE, utcnow().date())
-    session.add(receipt)
-    await session.flush()
-    # Tasks first: backorders served by this posting take their goods off the putaway tasks.
     products = {c.product.id: c.product for c in counted}
-    await open_receipt_tasks(session, receipt, receipt.lines, products, bins)
-    await record_moves(session, applied, PostingContext(
-        DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"))
-    done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
-    order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value
+    applied = await apply_moves(session, moves, locked, HeldNames(
+        Names({i: p.sku for i, p in products.items()}, {warehouse.id: warehouse.code},
+              {location.id: location.code}), {location.id: location.warehouse_id}))
+    receipt.number = number = await next_number(session, DOCUMENT_TYPE, utcnow().date())
+    await _insert(session, receipt)
     notice_number = target.notice.number if target.notice else None
-    await record_event(session, topic="receipt", kind="RECEIVED", warehouse_id=warehouse.id,
-                       document_type=DOCUMENT_TYPE, document_number=number,
-                       payload={"number": number, "orderNumber": order.number,
-                                "noticeNumber": notice_number})
-    # The order's lines were read under its lock: no line can have come since.
-    await order_event(session, order, "PO_RECEIVED", principal,
-                      product_ids={line.product_id for line in order.lines}, receipt=number)
+    async with events_batched(session):
+        # Tasks first: backorders served by this posting take their goods off the putaway tasks.
+        await open_receipt_tasks(session, receipt, receipt.lines, products, bins)
+        await record_moves(session, applied, PostingContext(
+            DOCUMENT_TYPE, principal, number, reason=f"received against {order.number}"))
+        done = fully_received([documents.progress_of(line, tolerance) for line in order.lines])
+        order.state = (PoState.RECEIVED if done else PoState.PARTIALLY_RECEIVED).value
+        await record_event(session, topic="receipt", kind="RECEIVED", warehouse_id=warehouse.id,
+                           document_type=DOCUMENT_TYPE, document_number=number,
+                           payload={"number": number, "orderNumber": order.number,
+                                    "noticeNumber": notice_number})
+        # The order's lines were read under its lock: no line can have come since.
+        await order_event(session, order, "PO_RECEIVED", principal,
+                          product_ids={line.product_id for line in order.lines}, receipt=number)
     line_numbers = {line.id: line.line_no for line in order.lines}
     return ReceiptView(receipt, order.number, notice_number, principal.username,
                        {line.id: line_numbers[line.order_line_id] for line in receipt.lines},
                        products, warehouse, location)
+
+
+# Built once, Core: the receipt, then its lines in one INSERT with their ids in the lines' order.
+_receipt, _receipt_line = Receipt.__table__, ReceiptLine.__table__
+_INSERT_RECEIPT = insert(_receipt).returning(_receipt.c.id)
+_INSERT_LINES = insert(_receipt_line).returning(_receipt_line.c.id, sort_by_parameter_order=True)
+
+
+async def _insert(session: AsyncSession, receipt: Receipt) -> None:
+    """Write the receipt and its lines and give them their ids. The objects stay outside the
+    session (an ORM flush of them costs more than these two statements): the answer and the
+    tasks only read them."""
+    receipt.id = await session.scalar(_INSERT_RECEIPT, _values(receipt, _receipt))
+    for line in receipt.lines:
+        line.receipt_id = receipt.id
+    ids = (await session.execute(
+        _INSERT_LINES, [_values(line, _receipt_line) for line in receipt.lines])).scalars().all()
+    for line, id_ in zip(receipt.lines, ids, strict=True):
+        line.id = id_
+
+
+def _values(row: Receipt | ReceiptLine, table: Table) -> dict[str, Any]:
+    """The columns set on ``row``."""
+    state = inspect(row).dict
+    return {column.key: state[column.key] for column in table.columns if column.key in state}
 
 
 def _check_receivable(order: PurchaseOrder) -> None:
@@ -167,17 +197,27 @@ def _check_receivable(order: PurchaseOrder) -> None:
     check_allowed(PoAction.RECEIVE, state, order.number)
 
 
+# Built once: the order's warehouse, its supplier and the warehouse's receiving bin (None when
+# it has none), one read.
+_WAREHOUSE_SUPPLIER_BIN = (
+    select(Warehouse, Supplier, Location)
+    .select_from(Warehouse)
+    .join(Supplier, Supplier.id == bindparam("supplier_id"))
+    .outerjoin(Location, Location.id == RECEIVING_BIN_ID)
+    .where(Warehouse.id == bindparam("warehouse_id")))
+
+
 async def _warehouse_and_supplier(
     session: AsyncSession, order: PurchaseOrder, code: str
-) -> tuple[Warehouse, Supplier]:
-    """The order's warehouse, checked against the scanned one, and its supplier: one read."""
-    warehouse, supplier = (await session.execute(
-        select(Warehouse, Supplier).join(Supplier, Supplier.id == order.supplier_id)
-        .where(Warehouse.id == order.warehouse_id))).one()
+) -> tuple[Warehouse, Supplier, Location | None]:
+    """The order's warehouse, checked against the scanned one, its supplier and its receiving
+    bin."""
+    warehouse, supplier, location = (await session.execute(_WAREHOUSE_SUPPLIER_BIN, {
+        "supplier_id": order.supplier_id, "warehouse_id": order.warehouse_id})).one()
     if warehouse.code != code:
         raise InvalidInput(f"{order.number} is delivered to {warehouse.code}, not {code}",
                            field="warehouseCode")
-    return warehouse, supplier
+    return warehouse, supplier, location
 
 
 async def _counted(

@@ -8,15 +8,26 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import (
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal
 from server.catalog.models import Location, LocationType, Product
 from server.catalog.queries import PageRequest
 from server.catalog.service import warehouse_by_code
-from server.db import Database, utcnow
+from server.db import Database, IdType, utcnow
 from server.errors import NotFound
 from server.event_hub import EventHub
 from server.event_log import EventFilter, Position, StoredEvent
@@ -62,22 +73,31 @@ async def task_event(session: AsyncSession, task: WarehouseTask, kind: str, sku:
 
 _STORAGE = (Location.warehouse_id == bindparam("warehouse_id"),
             Location.type == LocationType.STORAGE.value, Location.active.is_(True))
-# Built once: every receipt and accepted inspection suggests bins.
-_HELD = (
-    select(StockQuant.product_id, Location.id, Location.code, func.sum(StockQuant.quantity))
+_HELD, _EMPTY, _PROMISED = "held", "empty", "promised"
+_empty_bins = select(Location.id, Location.code).where(*_STORAGE, ~exists().where(
+    StockQuant.location_id == Location.id, StockQuant.quantity > 0)).cte("empty_bin")
+_no_quantity = cast(null(), StockQuant.quantity.type)
+# Built once, one round trip (every receipt and accepted inspection suggests bins), each row
+# tagged with its kind: the bins holding the products, the empty bins, and the distinct
+# (empty bin, product) pairs of open putaways already promised there (open tasks pile up while
+# goods wait at the dock, the pairs do not).
+_BIN_FACTS = union_all(
+    select(literal(_HELD), StockQuant.product_id, Location.id, Location.code,
+           func.sum(StockQuant.quantity))
     .join(Location, Location.id == StockQuant.location_id)
     .where(StockQuant.product_id.in_(bindparam("products", expanding=True)),
            StockQuant.quantity > 0, *_STORAGE)
-    .group_by(StockQuant.product_id, Location.id, Location.code)
+    .group_by(StockQuant.product_id, Location.id, Location.code),
+    select(literal(_EMPTY), cast(null(), IdType), _empty_bins.c.id, _empty_bins.c.code,
+           _no_quantity),
+    select(literal(_PROMISED), WarehouseTask.product_id, WarehouseTask.suggested_location_id,
+           cast(null(), Location.code.type), _no_quantity).where(
+        WarehouseTask.warehouse_id == bindparam("warehouse_id"),
+        WarehouseTask.kind == TaskKind.PUTAWAY.value,
+        WarehouseTask.status == TaskStatus.OPEN.value,
+        WarehouseTask.suggested_location_id.in_(select(_empty_bins.c.id)),
+    ).distinct(),
 )
-_EMPTY_BINS = select(Location.id, Location.code).where(*_STORAGE, ~exists().where(
-    StockQuant.location_id == Location.id, StockQuant.quantity > 0))
-# Distinct pairs: open tasks pile up while goods wait at the dock, the pairs do not.
-_OPEN_PUTAWAYS = select(WarehouseTask.suggested_location_id, WarehouseTask.product_id).where(
-    WarehouseTask.warehouse_id == bindparam("warehouse_id"),
-    WarehouseTask.kind == TaskKind.PUTAWAY.value, WarehouseTask.status == TaskStatus.OPEN.value,
-    WarehouseTask.suggested_location_id.in_(bindparam("bins", expanding=True)),
-).distinct()
 
 
 async def suggested_bins(
@@ -85,14 +105,16 @@ async def suggested_bins(
 ) -> dict[int, int | None]:
     """Where to put each product away in the warehouse (see ``suggest_bins``)."""
     holding: dict[int, list[BinStock]] = defaultdict(list)
-    for product_id, location_id, code, quantity in await session.execute(
-            _HELD, {"warehouse_id": warehouse_id, "products": list(product_ids)}):
-        holding[product_id].append(BinStock(location_id, code, quantity))
-    empty_bins = dict((await session.execute(_EMPTY_BINS, {"warehouse_id": warehouse_id})).all())
+    empty_bins: dict[int, str] = {}
     promised: dict[int, set[int]] = defaultdict(set)
-    for location_id, product_id in await session.execute(
-            _OPEN_PUTAWAYS, {"warehouse_id": warehouse_id, "bins": list(empty_bins)}):
-        promised[location_id].add(product_id)
+    for kind, product_id, location_id, code, quantity in await session.execute(
+            _BIN_FACTS, {"warehouse_id": warehouse_id, "products": list(product_ids)}):
+        if kind == _HELD:
+            holding[product_id].append(BinStock(location_id, code, quantity))
+        elif kind == _EMPTY:
+            empty_bins[location_id] = code
+        else:
+            promised[location_id].add(product_id)
     empty = [EmptyBin(i, code, frozenset(promised[i])) for i, code in empty_bins.items()]
     return suggest_bins(product_ids, holding, empty)
 
@@ -106,6 +128,11 @@ async def receipt_bins(
     return await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
 
 
+# Built once, Core: a receipt's tasks in one INSERT, their ids back in the rows' order.
+_INSERT_TASKS = (insert(WarehouseTask.__table__)
+                 .returning(WarehouseTask.__table__.c.id, sort_by_parameter_order=True))
+
+
 async def open_receipt_tasks(
     session: AsyncSession, receipt: Receipt, lines: list[ReceiptLine],
     products: dict[int, Product], bins: dict[int, int | None],
@@ -113,20 +140,20 @@ async def open_receipt_tasks(
     """In the receipt's transaction: a QC task per line received into pending_qc, a putaway
     task (with a suggested bin from ``receipt_bins``) per line received straight to available.
     The tasks belong to the warehouse, not to whoever received."""
-    tasks = []
+    rows: list[dict[str, Any]] = []
     for line in lines:
         putaway = line.bucket == Bucket.AVAILABLE.value
-        tasks.append(WarehouseTask(
-            kind=(TaskKind.PUTAWAY if putaway else TaskKind.QC).value,
-            status=TaskStatus.OPEN.value, warehouse_id=receipt.warehouse_id,
-            product_id=line.product_id, lot=line.lot, location_id=receipt.location_id,
-            bucket=line.bucket,
-            suggested_location_id=bins.get(line.product_id) if putaway else None,
-            quantity=line.quantity, done_quantity=Decimal(0), receipt_line_id=line.id,
-            document_number=receipt.number, created_at=utcnow(),
-        ))
-    session.add_all(tasks)
-    await session.flush()
+        rows.append({
+            "kind": (TaskKind.PUTAWAY if putaway else TaskKind.QC).value,
+            "status": TaskStatus.OPEN.value, "warehouse_id": receipt.warehouse_id,
+            "product_id": line.product_id, "lot": line.lot, "location_id": receipt.location_id,
+            "bucket": line.bucket,
+            "suggested_location_id": bins.get(line.product_id) if putaway else None,
+            "quantity": line.quantity, "done_quantity": Decimal(0), "receipt_line_id": line.id,
+            "document_number": receipt.number, "created_at": utcnow(),
+        })
+    ids = (await session.execute(_INSERT_TASKS, rows)).scalars().all() if rows else []
+    tasks = [WarehouseTask(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
     for task in tasks:
         await task_event(session, task, TASK_CREATED, products[task.product_id].sku)
 

@@ -189,7 +189,9 @@ async def measure(url: str, scanners: list[Scanner], token: str, args: argparse.
           f"{len(template.transactions)} transactions, {template.pings} pool pings")
     if args.show_sql:
         for number, transaction in enumerate(template.transactions, start=1):
-            show(f"-- transaction {number} ({'commit' if transaction.committed else 'rollback'})")
+            end = ("autocommit" if transaction.autocommit else
+                   "commit" if transaction.committed else "rollback")
+            show(f"-- transaction {number} ({end})")
             for statement in transaction.statements:
                 show("   " + " ".join(statement.sql.split())[:160])
     for round_no in range(args.rounds):

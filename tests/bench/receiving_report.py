@@ -21,7 +21,8 @@ PACED = " paced"  # suffix of the paced phases' names
 
 def show_sql(template: Template) -> None:
     for number, transaction in enumerate(template.transactions, start=1):
-        end = "COMMIT" if transaction.committed else "ROLLBACK"
+        end = ("autocommit" if transaction.autocommit else
+               "COMMIT" if transaction.committed else "ROLLBACK")
         print(f"transaction {number} ({len(transaction.statements)} statements, {end}):")
         for statement in transaction.statements:
             rows = f"[{statement.rowcount} rows{', many' if statement.many else ''}]"

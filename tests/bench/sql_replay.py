@@ -11,7 +11,7 @@ captured ids must not look like anything else: the bench starts every id sequenc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,8 +40,11 @@ class Statement:
 
 @dataclass(slots=True)
 class Transaction:
+    """``autocommit``: statements sent alone, without BEGIN and COMMIT or ROLLBACK."""
+
     statements: list[Statement] = field(default_factory=list)
     committed: bool = False
+    autocommit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,8 @@ class Recorder:
                 ("after_cursor_execute", self._executed)]
 
     def _begin(self, conn: Connection) -> None:
-        self._open[conn] = Transaction()
+        isolation = conn.get_execution_options().get("isolation_level")
+        self._open[conn] = Transaction(autocommit=isolation == "AUTOCOMMIT")
 
     def _commit(self, conn: Connection) -> None:
         self._end(conn, committed=True)
@@ -124,9 +128,12 @@ class Recorder:
         # them; copying the deque leaves them in place.
         rows = tuple(tuple(row) for row in cursor._rows) if returning else ()
         columns = tuple(c.name for c in cursor.description) if returning else ()
-        params = [dict(p) for p in parameters] if executemany else dict(parameters or {})
+        # An executemany sent as one multi-row VALUES (insertmanyvalues) arrives as one
+        # statement with one parameter dict: it is replayed as one execute.
+        many = executemany and not isinstance(parameters, Mapping)
+        params = [dict(p) for p in parameters] if many else dict(parameters or {})
         transaction.statements.append(
-            Statement(statement, params, executemany, cursor.rowcount, columns, rows))
+            Statement(statement, params, many, cursor.rowcount, columns, rows))
 
 
 def _is_read(sql: str) -> bool:
@@ -235,6 +242,8 @@ class Replay:
         index = 0  # of the statement in the whole receipt
         async with conn.cursor() as cursor:
             for transaction in self.template.transactions:
+                if transaction.autocommit:
+                    await conn.set_autocommit(True)
                 for statement in transaction.statements:
                     params = self._params(statement, self._dynamic[index], values)
                     if check:
@@ -250,7 +259,9 @@ class Replay:
                         self._learn(statement, rows, values)
                     self._compare(index, statement, cursor.rowcount)
                     index += 1
-                if transaction.committed:
+                if transaction.autocommit:
+                    await conn.set_autocommit(False)
+                elif transaction.committed:
                     await conn.commit()
                 else:
                     await conn.rollback()
