@@ -47,8 +47,6 @@ DAYS_PER_WEEK = 7
 ZERO = Decimal(0)
 # A week beyond the baseline's horizon, as the baseline's own zero would read.
 _NO_BASELINE_WEEK = Decimal(str(round(0.0, 4)))
-# Every suggestion of a run labels the same few weeks.
-_week_label = lru_cache(maxsize=512)(week_label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,19 +180,20 @@ def suggestion_of(
     notes = [baseline.note() if baseline else "no sales history: no statistical baseline",
              _safety_note(facts.product_safety_stock, netted.statistical, policy),
              *extra_notes]
+    sources = netted.sources
     return PlannedSuggestion(
         quantity=result.quantity, supplier_id=chosen.supplier_id, unit_price=result.unit_price,
         currency=chosen.currency, order_date=result.order_date, need_date=result.need_date,
         urgent=result.urgent,
         explanation={
-            "terms": [{"term": t.term, "value": _shown(t.value), "note": t.note}
-                      for t in result.explanation],
+            "terms": [{"term": term, "value": _shown(value), "note": note}
+                      for term, value, note in result.explanation],
             "rules": [{"rule": a.rule, "target": a.target.value, "before": _shown(a.before),
                        "after": _shown(a.after)} for a in outcome.applications],
             "ruleFailures": [{"rule": f.rule, "message": f.message} for f in outcome.failures],
             "notes": notes,
             "forecastWeeks": [{"week": _week_label(week), "quantity": _shown(quantity),
-                               "source": netted.sources[week]}
+                               "source": sources[week]}
                               for week, quantity in netted.forecast.items()],
         },
     )
@@ -284,16 +283,32 @@ def _safety_note(own: Decimal, statistical: Decimal, policy: Policy) -> str:
 def _shown(value: Decimal | int | str) -> str:
     """A value as the explanation shows it: quantities to at most 4 places, no trailing zeros."""
     if isinstance(value, Decimal):
-        if value:
-            return _shown_quantity(value)
-        # Zero and minus zero are equal, so they are not remembered: their sign is their form.
-        return "-0" if value.is_signed() else "0"
+        if not value:
+            # Zero and minus zero are equal, so they are not remembered: their sign is their form.
+            return "-0" if value.is_signed() else "0"
+        shown = _SHOWN_QUANTITIES.get(value)
+        if shown is None:
+            shown = format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+            if len(_SHOWN_QUANTITIES) < _SHOWN_LIMIT:
+                _SHOWN_QUANTITIES[value] = shown
+        return shown
     return str(value)
 
 
-def _format_quantity(value: Decimal) -> str:
-    return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+# A run shows the same few quantities (lead times, MOQs, stock levels) in most explanations;
+# equal quantities show alike (whatever their exponent), so they share one entry.
+_SHOWN_QUANTITIES: dict[Decimal, str] = {}
+_SHOWN_LIMIT = 4096
 
 
-# A run shows the same few quantities (lead times, MOQs, stock levels) in most explanations.
-_shown_quantity = lru_cache(maxsize=4096)(_format_quantity)
+def _week_label(week: date) -> str:
+    """``week_label``, remembered: every suggestion of a run labels the same few weeks."""
+    label = _WEEK_LABELS.get(week)
+    if label is None:
+        label = week_label(week)
+        if len(_WEEK_LABELS) < _SHOWN_LIMIT:
+            _WEEK_LABELS[week] = label
+    return label
+
+
+_WEEK_LABELS: dict[date, str] = {}
