@@ -25,6 +25,7 @@ from server.catalog.models import Product, Warehouse
 from server.inventory.models import Bucket, StockPosition
 from server.planning import fact_queries
 from server.planning.fact_queries import DRAFT_STATES, FactQuery
+from server.planning.metrics import growth_rows
 from server.planning.models import Forecast as ForecastRow
 from server.planning.models import ReplenishmentSuggestion, SuggestionStatus
 from server.planning.netting import SupplierTerms, Supply, week_start
@@ -36,6 +37,8 @@ Pair = tuple[int, int]
 ZERO = Decimal(0)
 # Pairs per IN (...) list when planning a given set of pairs.
 _PAIRS_PER_QUERY = 500
+# A pair's weekly sales and their week-over-week growth, when it sold nothing in the window.
+_NO_HISTORY: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +158,12 @@ async def load_facts(
         if product is None:
             continue
         buckets = supply.get(pair, {})
+        sales, growth = history.get(pair, _NO_HISTORY)
         facts.append(PairFacts(
             product_id=pair[0], warehouse_id=pair[1], sku=product.sku,
             warehouse_code=warehouses[pair[1]], category=product.category or "",
             tags=tuple(product.tags or ()), product_safety_stock=product.safety_stock,
-            history=history.get(pair, ()), entered_forecast=forecasts.get(pair, {}),
+            history=sales, entered_forecast=forecasts.get(pair, {}),
             orders_by_week=dict(orders.get(pair, {})),
             supply=Supply(
                 available=buckets.get(Bucket.AVAILABLE, ZERO),
@@ -168,7 +172,7 @@ async def load_facts(
                 on_order=buckets.get(Bucket.ON_ORDER, ZERO),
                 draft_orders=drafts.get(pair, ZERO)),
             backordered=buckets.get(Bucket.BACKORDERED, ZERO),
-            suppliers=suppliers.get(pair[0], ()),
+            suppliers=suppliers.get(pair[0], ()), history_growth=growth,
         ))
     return facts
 
@@ -184,9 +188,10 @@ def _suppliers(rows: Iterable[Any]) -> dict[int, tuple[SupplierOption, ...]]:
 
 async def _history(
     session: AsyncSession, window: Window, rows: Any
-) -> dict[Pair, tuple[float, ...]]:
+) -> dict[Pair, tuple[tuple[float, ...], tuple[float, ...]]]:
     """Weekly sales per pair from its first week with sales in the window up to last week, all
-    regions and sources added; weeks without sales are zero."""
+    regions and sources added, weeks without sales zero; and their week-over-week growth
+    (computed here for the whole slice, as rules ask for it for most pairs)."""
     weeks = (window.this_week - window.history_from).days // 7
     if session.get_bind().dialect.name == "postgresql":
         found = await rows(fact_queries.HISTORY_ARRAYS)
@@ -213,8 +218,9 @@ async def _history(
     selling = series > 0
     sells = selling.any(axis=1).tolist()
     first = selling.argmax(axis=1).tolist()
-    history: dict[Pair, tuple[float, ...]] = {}
-    for pair, weekly, sold, start in zip(pairs, series.tolist(), sells, first, strict=True):
+    history: dict[Pair, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+    for pair, weekly, growth, sold, start in zip(pairs, series.tolist(), growth_rows(series),
+                                                 sells, first, strict=True):
         if sold:
-            history[pair] = tuple(weekly[start:])
+            history[pair] = (tuple(weekly[start:]), tuple(growth[start:]))
     return history

@@ -71,6 +71,9 @@ class PairFacts:
     supply: Supply
     backordered: Decimal
     suppliers: tuple[SupplierOption, ...]
+    # ``metrics.week_over_week_growth(history)``, when the reader computed it for many pairs
+    # at once (``metrics.growth_rows``); None: computed when a rule needs it.
+    history_growth: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +238,7 @@ def _apply(
     return evaluator.apply(ProductFacts(
         sku=facts.sku, warehouse_code=facts.warehouse_code, category=facts.category,
         tags=facts.tags, weekly_sales=facts.history, available=facts.supply.available,
-        month=today.month,
+        month=today.month, growth=facts.history_growth,
     ), parameters)
 
 
