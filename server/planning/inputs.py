@@ -9,6 +9,7 @@ a need that went away closes its suggestion).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -162,7 +163,7 @@ async def load_facts(
         facts.append(PairFacts(
             product_id=pair[0], warehouse_id=pair[1], sku=product.sku,
             warehouse_code=warehouses[pair[1]], category=product.category or "",
-            tags=tuple(product.tags or ()), product_safety_stock=product.safety_stock,
+            tags=_tags(product.tags), product_safety_stock=product.safety_stock,
             history=sales, entered_forecast=forecasts.get(pair, {}),
             orders_by_week=dict(orders.get(pair, {})),
             supply=Supply(
@@ -175,6 +176,22 @@ async def load_facts(
             suppliers=suppliers.get(pair[0], ()), history_growth=growth,
         ))
     return facts
+
+
+def _tags(text: str | None) -> tuple[str, ...]:
+    """A product's tags from their JSON text, remembered: a catalogue has few distinct lists."""
+    if text is None:
+        return ()
+    tags = _PARSED_TAGS.get(text)
+    if tags is None:
+        tags = tuple(json.loads(text) or ())
+        if len(_PARSED_TAGS) < _TAGS_LIMIT:
+            _PARSED_TAGS[text] = tags
+    return tags
+
+
+_PARSED_TAGS: dict[str, tuple[str, ...]] = {}
+_TAGS_LIMIT = 4096
 
 
 def _suppliers(rows: Iterable[Any]) -> dict[int, tuple[SupplierOption, ...]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
@@ -134,8 +134,9 @@ def net_pair(
         return None
     first = first_candidate(active)
     monday = week_start(today)
+    terms = tuple(option.terms for option in active)
     forecast, sources = _weekly_forecast(
-        facts, baseline, monday, horizon_weeks([o.terms for o in active], policy, today))
+        facts, baseline, monday, horizon_weeks(terms, policy, today))
     statistical = Decimal(str(round(baseline.safety_stock, 4))) if baseline else ZERO
     parameters = PlanningParameters(
         safety_stock=max(facts.product_safety_stock, statistical),
@@ -144,11 +145,12 @@ def net_pair(
         min_order_quantity=first.terms.moq,
     )
     outcome = _apply(evaluator or RuleEvaluator(rules), facts, parameters, today)
-    suppliers = _adjusted_terms(active, parameters, outcome.parameters)
+    suppliers = _adjusted_terms(terms, parameters, outcome.parameters)
     # A longer lead time from a rule needs more weeks of forecast than the parameter saw.
-    weeks = horizon_weeks(suppliers, policy, today)
-    if weeks != len(forecast):
-        forecast, sources = _weekly_forecast(facts, baseline, monday, weeks)
+    if suppliers is not terms:
+        weeks = horizon_weeks(suppliers, policy, today)
+        if weeks != len(forecast):
+            forecast, sources = _weekly_forecast(facts, baseline, monday, weeks)
     forecast = _scaled(forecast, parameters.forecast, outcome.parameters.forecast)
     try:
         result = net_requirement(NettingInput(
@@ -207,10 +209,17 @@ def _weekly_forecast(
 ) -> tuple[dict[date, Decimal], dict[date, str]]:
     entered = facts.entered_forecast
     fitted = baseline.weekly if baseline else ()
+    horizon = _weeks_from(monday, weeks)
+    if not entered:
+        # Most pairs: every week from the baseline.
+        known = len(fitted)
+        return ({week: Decimal(str(round(fitted[offset], 4))) if offset < known
+                 else _NO_BASELINE_WEEK for offset, week in enumerate(horizon)},
+                dict.fromkeys(horizon, "baseline"))
     forecast: dict[date, Decimal] = {}
     sources: dict[date, str] = {}
-    for offset, week in enumerate(_weeks_from(monday, weeks)):
-        quantity = entered.get(week) if entered else None
+    for offset, week in enumerate(horizon):
+        quantity = entered.get(week)
         if quantity is not None:
             forecast[week], sources[week] = quantity, "entered"
         else:
@@ -255,23 +264,25 @@ def _scaled(
 
 
 def _adjusted_terms(
-    options: Sequence[SupplierOption], before: PlanningParameters, after: PlanningParameters
+    terms: tuple[SupplierTerms, ...], before: PlanningParameters, after: PlanningParameters
 ) -> tuple[SupplierTerms, ...]:
+    """Every supplier's terms as the rules changed them: ``terms`` itself when unchanged."""
     shift = after.lead_time_days - before.lead_time_days
     moq = after.min_order_quantity
     moq_changed = moq != before.min_order_quantity and moq > 0
     if not shift and not moq_changed:
-        return tuple(option.terms for option in options)
+        return terms
     adjusted = []
-    for option in options:
-        terms = option.terms
-        changes: dict[str, Any] = {}
+    for supplier in terms:
+        lead_time_days, supplier_moq = supplier.lead_time_days, supplier.moq
         if shift:
-            days = (Decimal(terms.lead_time_days) + shift).to_integral_value(ROUND_CEILING)
-            changes["lead_time_days"] = max(int(days), 0)
+            days = (Decimal(lead_time_days) + shift).to_integral_value(ROUND_CEILING)
+            lead_time_days = max(int(days), 0)
         if moq_changed:
-            changes["moq"] = max(terms.moq, moq)
-        adjusted.append(replace(terms, **changes))
+            supplier_moq = max(supplier_moq, moq)
+        adjusted.append(SupplierTerms(supplier.code, supplier.unit_price, lead_time_days,
+                                      supplier_moq, supplier.pack_multiple, supplier.preferred,
+                                      supplier.active))
     return tuple(adjusted)
 
 
