@@ -132,7 +132,10 @@ async def load_facts(
                 query.by_pairs, {**dates, "pairs": ordered[start:start + _PAIRS_PER_QUERY]}))
         return found
 
-    products = {row.id: row for row in await of_products(fact_queries.PRODUCTS)}
+    # Per product: sku, category, tags, own safety stock.
+    products = {product_id: (sku, category or "", _tags(tags), safety_stock)
+                for product_id, sku, category, tags, safety_stock
+                in await of_products(fact_queries.PRODUCTS)}
     warehouses = dict((await session.execute(fact_queries.WAREHOUSE_CODES)).all())
     suppliers = _suppliers(await of_products(fact_queries.SUPPLIERS))
 
@@ -158,12 +161,13 @@ async def load_facts(
         product = products.get(pair[0])
         if product is None:
             continue
+        sku, category, tags, own_safety_stock = product
         buckets = supply.get(pair, {})
         sales, growth = history.get(pair, _NO_HISTORY)
         facts.append(PairFacts(
-            product_id=pair[0], warehouse_id=pair[1], sku=product.sku,
-            warehouse_code=warehouses[pair[1]], category=product.category or "",
-            tags=_tags(product.tags), product_safety_stock=product.safety_stock,
+            product_id=pair[0], warehouse_id=pair[1], sku=sku,
+            warehouse_code=warehouses[pair[1]], category=category,
+            tags=tags, product_safety_stock=own_safety_stock,
             history=sales, entered_forecast=forecasts.get(pair, {}),
             orders_by_week=dict(orders.get(pair, {})),
             supply=Supply(
@@ -196,10 +200,12 @@ _TAGS_LIMIT = 4096
 
 def _suppliers(rows: Iterable[Any]) -> dict[int, tuple[SupplierOption, ...]]:
     options: dict[int, list[SupplierOption]] = defaultdict(list)
-    for row in rows:
-        options[row.product_id].append(SupplierOption(
-            SupplierTerms(row.code, row.price, row.lead_time_days, row.moq, row.pack_multiple,
-                          row.preferred), row.supplier_id, row.currency))
+    # Unpacked in ``fact_queries.SUPPLIERS``' column order: cheaper than reading rows by name.
+    for (product_id, supplier_id, code, price, currency, lead_time_days, moq, pack_multiple,
+         preferred) in rows:
+        options[product_id].append(SupplierOption(
+            SupplierTerms(code, price, lead_time_days, moq, pack_multiple, preferred),
+            supplier_id, currency))
     return {product: tuple(found) for product, found in options.items()}
 
 
