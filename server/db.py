@@ -133,9 +133,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def json_text(value: Any) -> str:
     """A JSON column's value as the engine writes it (also for rows written by COPY)."""
+    return json_bytes(value).decode()
+
+
+def json_bytes(value: Any) -> bytes:
+    """``json_text`` encoded in UTF-8, as it goes over the wire."""
     # orjson: several times faster than json.dumps on the large documents (suggestion
     # explanations) a planning run writes by the ten thousand.
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 class TurnTakingSession(AsyncSession):

@@ -92,6 +92,8 @@ def _comparison(tokens: list[str]) -> Callable[[Mapping[str, Any]], Any]:
     compare = _COMPARE[tokens[at[0]]]
     left, right = _sum(tokens[:at[0]]), _sum(tokens[at[0] + 1:])
     equality = tokens[at[0]] in ("==", "!=")
+    if len(tokens) == at[0] + 2 and tokens[-1][0].isdigit():
+        return _against_literal(left, compare, right(None), equality=equality)
 
     def comparison(facts: Mapping[str, Any]) -> Any:
         a, b = _number(left(facts)), _number(right(facts))
@@ -103,6 +105,27 @@ def _comparison(tokens: list[str]) -> Callable[[Mapping[str, Any]], Any]:
             # CEL orders an int and a double by the int as a double.
             a, b = float(a), float(b)
         return compare(a, b)
+
+    return comparison
+
+
+def _against_literal(left: Callable[[Mapping[str, Any]], Any],
+                     compare: Callable[[Any, Any], bool], literal: int | float, *,
+                     equality: bool) -> Callable[[Mapping[str, Any]], Any]:
+    """``_comparison`` of an operand with a number written in the condition (``> 0.2``,
+    ``>= 3``), the usual form: the same answers without evaluating the number each time."""
+    as_float = float(literal)
+
+    def comparison(facts: Mapping[str, Any]) -> Any:
+        a = _number(left(facts))
+        if a is _UNKNOWN or a != a:
+            return _UNKNOWN  # CEL raises on NaN: it is not ordered
+        if type(a) is not type(literal):
+            if equality:
+                return _UNKNOWN
+            # CEL orders an int and a double by the int as a double.
+            return compare(float(a), as_float)
+        return compare(a, literal)
 
     return comparison
 
@@ -159,6 +182,9 @@ def _operand(tokens: list[str]) -> Callable[[Mapping[str, Any]], Any]:
         return size
     if len(tokens) >= 4 and tokens[1] == "[" and tokens[-1] == "]":
         listed, position = _name(tokens[0]), _sum(tokens[2:-1])
+        if (len(tokens) == 9 and tokens[2:5] == ["size", "(", tokens[0]]
+                and tokens[5:7] == [")", "-"] and tokens[7].isdigit()):
+            return _counted_back(tokens[0], int(tokens[7]))
 
         def element(facts: Mapping[str, Any]) -> Any:
             values, index = listed(facts), position(facts)
@@ -170,6 +196,22 @@ def _operand(tokens: list[str]) -> Callable[[Mapping[str, Any]], Any]:
 
         return element
     raise _NotCommon
+
+
+def _counted_back(name: str, back: int) -> Callable[[Mapping[str, Any]], Any]:
+    """``name[size(name) - back]``, how conditions read recent weeks: the general element's
+    answers in fewer steps (``size(name) - back`` cannot overflow: both are below 2**63)."""
+
+    def element(facts: Mapping[str, Any]) -> Any:
+        values = facts.get(name, _UNKNOWN)
+        if type(values) not in (tuple, list):
+            return _UNKNOWN
+        index = len(values) - back
+        if not 0 <= index < len(values):
+            return _UNKNOWN  # CEL raises: index out of bounds
+        return _number(values[index])
+
+    return element
 
 
 def _name(token: str) -> Callable[[Mapping[str, Any]], Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
+    Text,
     and_,
     bindparam,
     cast,
@@ -81,8 +82,10 @@ _in_history_window: ColumnElement[bool] = and_(_history.week_start >= _history_f
 POLICY = select(_policy.review_period_days, _policy.service_level, _policy.history_weeks,
                 _policy.prefer_transfers).where(_policy.id == 1)
 WAREHOUSE_CODES = select(_warehouse.id, _warehouse.code)
-PRODUCTS = _of_products(select(_product.id, _product.sku, _product.category, _product.tags,
-                               _product.safety_stock), _product.id)
+# Tags as their JSON text, so the few distinct lists of a catalogue are parsed once each.
+PRODUCTS = _of_products(select(_product.id, _product.sku, _product.category,
+                               cast(_product.tags, Text).label("tags"), _product.safety_stock),
+                        _product.id)
 SUPPLIERS = _of_products(
     select(_item.product_id, _item.supplier_id, _supplier.code, _item.price, _item.currency,
            _item.lead_time_days, _item.moq, _item.pack_multiple, _item.preferred)

@@ -9,6 +9,7 @@ a need that went away closes its suggestion).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from server.catalog.models import Product, Warehouse
 from server.inventory.models import Bucket, StockPosition
 from server.planning import fact_queries
 from server.planning.fact_queries import DRAFT_STATES, FactQuery
+from server.planning.metrics import growth_rows
 from server.planning.models import Forecast as ForecastRow
 from server.planning.models import ReplenishmentSuggestion, SuggestionStatus
 from server.planning.netting import SupplierTerms, Supply, week_start
@@ -36,6 +38,8 @@ Pair = tuple[int, int]
 ZERO = Decimal(0)
 # Pairs per IN (...) list when planning a given set of pairs.
 _PAIRS_PER_QUERY = 500
+# A pair's weekly sales and their week-over-week growth, when it sold nothing in the window.
+_NO_HISTORY: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +132,10 @@ async def load_facts(
                 query.by_pairs, {**dates, "pairs": ordered[start:start + _PAIRS_PER_QUERY]}))
         return found
 
-    products = {row.id: row for row in await of_products(fact_queries.PRODUCTS)}
+    # Per product: sku, category, tags, own safety stock.
+    products = {product_id: (sku, category or "", _tags(tags), safety_stock)
+                for product_id, sku, category, tags, safety_stock
+                in await of_products(fact_queries.PRODUCTS)}
     warehouses = dict((await session.execute(fact_queries.WAREHOUSE_CODES)).all())
     suppliers = _suppliers(await of_products(fact_queries.SUPPLIERS))
 
@@ -154,12 +161,14 @@ async def load_facts(
         product = products.get(pair[0])
         if product is None:
             continue
+        sku, category, tags, own_safety_stock = product
         buckets = supply.get(pair, {})
+        sales, growth = history.get(pair, _NO_HISTORY)
         facts.append(PairFacts(
-            product_id=pair[0], warehouse_id=pair[1], sku=product.sku,
-            warehouse_code=warehouses[pair[1]], category=product.category or "",
-            tags=tuple(product.tags or ()), product_safety_stock=product.safety_stock,
-            history=history.get(pair, ()), entered_forecast=forecasts.get(pair, {}),
+            product_id=pair[0], warehouse_id=pair[1], sku=sku,
+            warehouse_code=warehouses[pair[1]], category=category,
+            tags=tags, product_safety_stock=own_safety_stock,
+            history=sales, entered_forecast=forecasts.get(pair, {}),
             orders_by_week=dict(orders.get(pair, {})),
             supply=Supply(
                 available=buckets.get(Bucket.AVAILABLE, ZERO),
@@ -168,25 +177,44 @@ async def load_facts(
                 on_order=buckets.get(Bucket.ON_ORDER, ZERO),
                 draft_orders=drafts.get(pair, ZERO)),
             backordered=buckets.get(Bucket.BACKORDERED, ZERO),
-            suppliers=suppliers.get(pair[0], ()),
+            suppliers=suppliers.get(pair[0], ()), history_growth=growth,
         ))
     return facts
 
 
+def _tags(text: str | None) -> tuple[str, ...]:
+    """A product's tags from their JSON text, remembered: a catalogue has few distinct lists."""
+    if text is None:
+        return ()
+    tags = _PARSED_TAGS.get(text)
+    if tags is None:
+        tags = tuple(json.loads(text) or ())
+        if len(_PARSED_TAGS) < _TAGS_LIMIT:
+            _PARSED_TAGS[text] = tags
+    return tags
+
+
+_PARSED_TAGS: dict[str, tuple[str, ...]] = {}
+_TAGS_LIMIT = 4096
+
+
 def _suppliers(rows: Iterable[Any]) -> dict[int, tuple[SupplierOption, ...]]:
     options: dict[int, list[SupplierOption]] = defaultdict(list)
-    for row in rows:
-        options[row.product_id].append(SupplierOption(
-            SupplierTerms(row.code, row.price, row.lead_time_days, row.moq, row.pack_multiple,
-                          row.preferred), row.supplier_id, row.currency))
+    # Unpacked in ``fact_queries.SUPPLIERS``' column order: cheaper than reading rows by name.
+    for (product_id, supplier_id, code, price, currency, lead_time_days, moq, pack_multiple,
+         preferred) in rows:
+        options[product_id].append(SupplierOption(
+            SupplierTerms(code, price, lead_time_days, moq, pack_multiple, preferred),
+            supplier_id, currency))
     return {product: tuple(found) for product, found in options.items()}
 
 
 async def _history(
     session: AsyncSession, window: Window, rows: Any
-) -> dict[Pair, tuple[float, ...]]:
+) -> dict[Pair, tuple[tuple[float, ...], tuple[float, ...]]]:
     """Weekly sales per pair from its first week with sales in the window up to last week, all
-    regions and sources added; weeks without sales are zero."""
+    regions and sources added, weeks without sales zero; and their week-over-week growth
+    (computed here for the whole slice, as rules ask for it for most pairs)."""
     weeks = (window.this_week - window.history_from).days // 7
     if session.get_bind().dialect.name == "postgresql":
         found = await rows(fact_queries.HISTORY_ARRAYS)
@@ -213,8 +241,9 @@ async def _history(
     selling = series > 0
     sells = selling.any(axis=1).tolist()
     first = selling.argmax(axis=1).tolist()
-    history: dict[Pair, tuple[float, ...]] = {}
-    for pair, weekly, sold, start in zip(pairs, series.tolist(), sells, first, strict=True):
+    history: dict[Pair, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+    for pair, weekly, growth, sold, start in zip(pairs, series.tolist(), growth_rows(series),
+                                                 sells, first, strict=True):
         if sold:
-            history[pair] = tuple(weekly[start:])
+            history[pair] = (tuple(weekly[start:]), tuple(growth[start:]))
     return history

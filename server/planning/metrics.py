@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 DAYS_PER_WEEK = 7.0
 
 
@@ -39,6 +42,8 @@ class ProductFacts:
     weekly_sales: tuple[Decimal | float, ...]
     available: Decimal | float
     month: int
+    # ``week_over_week_growth(weekly_sales)`` when the caller already has it (``growth_rows``).
+    growth: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,17 @@ def week_over_week_growth(sales: Sequence[float]) -> tuple[float, ...]:
         (current - previous) / previous if previous > 0 else 0.0
         for previous, current in itertools.pairwise(sales)
     ])
+
+
+def growth_rows(series: NDArray[np.float64]) -> list[list[float]]:
+    """``week_over_week_growth`` of every row of ``series`` (rows × weeks) at once, by the same
+    float operations, so the same values. The growth of a row's weeks from week k on is its
+    growth from index k on."""
+    previous, current = series[:, :-1], series[:, 1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth: list[list[float]] = np.where(
+            previous > 0, (current - previous) / previous, 0.0).tolist()
+    return growth
 
 
 def days_of_cover(available: float, average_weekly_sales: float) -> float:
@@ -139,7 +155,8 @@ def named_facts(facts: ProductFacts, names: Collection[str]) -> dict[str, Any]:
         elif name == "sales":
             found[name] = sales
         elif name == "growth":
-            found[name] = week_over_week_growth(sales)
+            found[name] = (week_over_week_growth(sales) if facts.growth is None
+                           else facts.growth)
         elif name == "average":
             found[name] = average
         elif name == "std_dev":

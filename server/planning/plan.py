@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
@@ -47,8 +47,6 @@ DAYS_PER_WEEK = 7
 ZERO = Decimal(0)
 # A week beyond the baseline's horizon, as the baseline's own zero would read.
 _NO_BASELINE_WEEK = Decimal(str(round(0.0, 4)))
-# Every suggestion of a run labels the same few weeks.
-_week_label = lru_cache(maxsize=512)(week_label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +71,9 @@ class PairFacts:
     supply: Supply
     backordered: Decimal
     suppliers: tuple[SupplierOption, ...]
+    # ``metrics.week_over_week_growth(history)``, when the reader computed it for many pairs
+    # at once (``metrics.growth_rows``); None: computed when a rule needs it.
+    history_growth: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +134,9 @@ def net_pair(
         return None
     first = first_candidate(active)
     monday = week_start(today)
+    terms = tuple(option.terms for option in active)
     forecast, sources = _weekly_forecast(
-        facts, baseline, monday, horizon_weeks([o.terms for o in active], policy, today))
+        facts, baseline, monday, horizon_weeks(terms, policy, today))
     statistical = Decimal(str(round(baseline.safety_stock, 4))) if baseline else ZERO
     parameters = PlanningParameters(
         safety_stock=max(facts.product_safety_stock, statistical),
@@ -143,11 +145,12 @@ def net_pair(
         min_order_quantity=first.terms.moq,
     )
     outcome = _apply(evaluator or RuleEvaluator(rules), facts, parameters, today)
-    suppliers = _adjusted_terms(active, parameters, outcome.parameters)
+    suppliers = _adjusted_terms(terms, parameters, outcome.parameters)
     # A longer lead time from a rule needs more weeks of forecast than the parameter saw.
-    weeks = horizon_weeks(suppliers, policy, today)
-    if weeks != len(forecast):
-        forecast, sources = _weekly_forecast(facts, baseline, monday, weeks)
+    if suppliers is not terms:
+        weeks = horizon_weeks(suppliers, policy, today)
+        if weeks != len(forecast):
+            forecast, sources = _weekly_forecast(facts, baseline, monday, weeks)
     forecast = _scaled(forecast, parameters.forecast, outcome.parameters.forecast)
     try:
         result = net_requirement(NettingInput(
@@ -182,19 +185,20 @@ def suggestion_of(
     notes = [baseline.note() if baseline else "no sales history: no statistical baseline",
              _safety_note(facts.product_safety_stock, netted.statistical, policy),
              *extra_notes]
+    sources = netted.sources
     return PlannedSuggestion(
         quantity=result.quantity, supplier_id=chosen.supplier_id, unit_price=result.unit_price,
         currency=chosen.currency, order_date=result.order_date, need_date=result.need_date,
         urgent=result.urgent,
         explanation={
-            "terms": [{"term": t.term, "value": _shown(t.value), "note": t.note}
-                      for t in result.explanation],
+            "terms": [{"term": term, "value": _shown(value), "note": note}
+                      for term, value, note in result.explanation],
             "rules": [{"rule": a.rule, "target": a.target.value, "before": _shown(a.before),
                        "after": _shown(a.after)} for a in outcome.applications],
             "ruleFailures": [{"rule": f.rule, "message": f.message} for f in outcome.failures],
             "notes": notes,
             "forecastWeeks": [{"week": _week_label(week), "quantity": _shown(quantity),
-                               "source": netted.sources[week]}
+                               "source": sources[week]}
                               for week, quantity in netted.forecast.items()],
         },
     )
@@ -205,10 +209,17 @@ def _weekly_forecast(
 ) -> tuple[dict[date, Decimal], dict[date, str]]:
     entered = facts.entered_forecast
     fitted = baseline.weekly if baseline else ()
+    horizon = _weeks_from(monday, weeks)
+    if not entered:
+        # Most pairs: every week from the baseline.
+        known = len(fitted)
+        return ({week: Decimal(str(round(fitted[offset], 4))) if offset < known
+                 else _NO_BASELINE_WEEK for offset, week in enumerate(horizon)},
+                dict.fromkeys(horizon, "baseline"))
     forecast: dict[date, Decimal] = {}
     sources: dict[date, str] = {}
-    for offset, week in enumerate(_weeks_from(monday, weeks)):
-        quantity = entered.get(week) if entered else None
+    for offset, week in enumerate(horizon):
+        quantity = entered.get(week)
         if quantity is not None:
             forecast[week], sources[week] = quantity, "entered"
         else:
@@ -236,7 +247,7 @@ def _apply(
     return evaluator.apply(ProductFacts(
         sku=facts.sku, warehouse_code=facts.warehouse_code, category=facts.category,
         tags=facts.tags, weekly_sales=facts.history, available=facts.supply.available,
-        month=today.month,
+        month=today.month, growth=facts.history_growth,
     ), parameters)
 
 
@@ -253,23 +264,25 @@ def _scaled(
 
 
 def _adjusted_terms(
-    options: Sequence[SupplierOption], before: PlanningParameters, after: PlanningParameters
+    terms: tuple[SupplierTerms, ...], before: PlanningParameters, after: PlanningParameters
 ) -> tuple[SupplierTerms, ...]:
+    """Every supplier's terms as the rules changed them: ``terms`` itself when unchanged."""
     shift = after.lead_time_days - before.lead_time_days
     moq = after.min_order_quantity
     moq_changed = moq != before.min_order_quantity and moq > 0
     if not shift and not moq_changed:
-        return tuple(option.terms for option in options)
+        return terms
     adjusted = []
-    for option in options:
-        terms = option.terms
-        changes: dict[str, Any] = {}
+    for supplier in terms:
+        lead_time_days, supplier_moq = supplier.lead_time_days, supplier.moq
         if shift:
-            days = (Decimal(terms.lead_time_days) + shift).to_integral_value(ROUND_CEILING)
-            changes["lead_time_days"] = max(int(days), 0)
+            days = (Decimal(lead_time_days) + shift).to_integral_value(ROUND_CEILING)
+            lead_time_days = max(int(days), 0)
         if moq_changed:
-            changes["moq"] = max(terms.moq, moq)
-        adjusted.append(replace(terms, **changes))
+            supplier_moq = max(supplier_moq, moq)
+        adjusted.append(SupplierTerms(supplier.code, supplier.unit_price, lead_time_days,
+                                      supplier_moq, supplier.pack_multiple, supplier.preferred,
+                                      supplier.active))
     return tuple(adjusted)
 
 
@@ -284,16 +297,32 @@ def _safety_note(own: Decimal, statistical: Decimal, policy: Policy) -> str:
 def _shown(value: Decimal | int | str) -> str:
     """A value as the explanation shows it: quantities to at most 4 places, no trailing zeros."""
     if isinstance(value, Decimal):
-        if value:
-            return _shown_quantity(value)
-        # Zero and minus zero are equal, so they are not remembered: their sign is their form.
-        return "-0" if value.is_signed() else "0"
+        if not value:
+            # Zero and minus zero are equal, so they are not remembered: their sign is their form.
+            return "-0" if value.is_signed() else "0"
+        shown = _SHOWN_QUANTITIES.get(value)
+        if shown is None:
+            shown = format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+            if len(_SHOWN_QUANTITIES) < _SHOWN_LIMIT:
+                _SHOWN_QUANTITIES[value] = shown
+        return shown
     return str(value)
 
 
-def _format_quantity(value: Decimal) -> str:
-    return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
+# A run shows the same few quantities (lead times, MOQs, stock levels) in most explanations;
+# equal quantities show alike (whatever their exponent), so they share one entry.
+_SHOWN_QUANTITIES: dict[Decimal, str] = {}
+_SHOWN_LIMIT = 4096
 
 
-# A run shows the same few quantities (lead times, MOQs, stock levels) in most explanations.
-_shown_quantity = lru_cache(maxsize=4096)(_format_quantity)
+def _week_label(week: date) -> str:
+    """``week_label``, remembered: every suggestion of a run labels the same few weeks."""
+    label = _WEEK_LABELS.get(week)
+    if label is None:
+        label = week_label(week)
+        if len(_WEEK_LABELS) < _SHOWN_LIMIT:
+            _WEEK_LABELS[week] = label
+    return label
+
+
+_WEEK_LABELS: dict[date, str] = {}

@@ -29,6 +29,9 @@ COMMON = [
     "sales[size(sales) - 1 - 1] <= average",
     "sales[1] == sales[2]",
     "average >= 9007199254740993",
+    "sales[size(growth) - 1] > 1.0",
+    "growth[size(growth) - 0] >= 0.0",
+    "sales[size(sales) - 7] == 0.0 && 2 < size(sales)",
 ]
 NOT_COMMON = [
     "true", "month == 12 || month == 1", "!(month == 12)", "(month == 12)",

@@ -3,12 +3,14 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from server.errors import InvalidInput
 from server.planning.metrics import (
     ProductFacts,
     ProductMetrics,
+    growth_rows,
     product_metrics,
     week_over_week_growth,
 )
@@ -58,6 +60,15 @@ def test_metrics_from_weekly_sales() -> None:
 def test_growth_after_a_zero_week_is_zero_and_no_sales_means_infinite_cover() -> None:
     assert week_over_week_growth((0.0, 50.0, 100.0)) == (0.0, 1.0)
     assert metrics_for((0, 0)).days_of_cover == math.inf
+
+
+def test_growth_of_many_rows_at_once_is_each_rows_growth_from_any_week_on() -> None:
+    rng = np.random.default_rng(3)
+    sold = rng.poisson(4.0, (50, 12)) * (rng.random((50, 12)) < 0.6)
+    series = sold / rng.integers(1, 7, 50)[:, None]
+    for row, growth in zip(series.tolist(), growth_rows(series), strict=True):
+        for start in range(len(row)):
+            assert tuple(growth[start:]) == week_over_week_growth(row[start:])
 
 
 def test_seed_rule_fires_on_three_weeks_above_twenty_percent() -> None:
