@@ -4,8 +4,9 @@ anything is written."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, Role
@@ -44,11 +45,16 @@ async def location_by_code(session: AsyncSession, code: str, field: str = "code"
     return location
 
 
+def _first_active_of(columns: Any, warehouse_id: Any, kind: Any) -> Select[Any]:
+    """A warehouse's first active location of a kind, by code: where goods of that kind go."""
+    return (select(columns)
+            .where(Location.warehouse_id == warehouse_id, Location.type == kind,
+                   Location.active.is_(True))
+            .order_by(Location.code).limit(1))
+
+
 # Built once: every receipt, inspection and return looks up its bin.
-_FIRST_ACTIVE = (select(Location)
-                 .where(Location.warehouse_id == bindparam("warehouse_id"),
-                        Location.type == bindparam("kind"), Location.active.is_(True))
-                 .order_by(Location.code).limit(1))
+_FIRST_ACTIVE = _first_active_of(Location, bindparam("warehouse_id"), bindparam("kind"))
 
 
 async def _first_active(session: AsyncSession, warehouse_id: int,
@@ -58,11 +64,8 @@ async def _first_active(session: AsyncSession, warehouse_id: int,
 
 
 # The id of ``receiving_bin``, for a statement that reads its warehouse (correlated to it).
-RECEIVING_BIN_ID = (select(Location.id)
-                    .where(Location.warehouse_id == Warehouse.id,
-                           Location.type == LocationType.RECEIVING.value,
-                           Location.active.is_(True))
-                    .order_by(Location.code).limit(1).correlate(Warehouse).scalar_subquery())
+RECEIVING_BIN_ID = (_first_active_of(Location.id, Warehouse.id, LocationType.RECEIVING.value)
+                    .correlate(Warehouse).scalar_subquery())
 
 
 async def receiving_bin(session: AsyncSession, warehouse_id: int) -> Location:

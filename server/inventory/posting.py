@@ -10,13 +10,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, cast, insert, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.catalog.models import Location, Product, Warehouse
 from server.catalog.rules import raise_problems
 from server.changes import mark_changed
-from server.db import IdType, utcnow
+from server.db import IdType, insert_rows, utcnow
 from server.errors import InvalidInput, Problem
 from server.events import record_event
 from server.inventory import balances
@@ -156,7 +156,7 @@ async def record_moves(
     posting_id = uuid.uuid4().hex
     rows = [_entry(posting_id, posted_at, move, context, applied.valuations[index])
             for index, move in enumerate(moves)]
-    ids = (await session.execute(_INSERT_LEDGER, rows)).scalars().all() if rows else []
+    ids = await insert_rows(session, StockLedger.__table__, rows)
     entries = [StockLedger(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
 
     changes: list[PairChange] = []
@@ -181,12 +181,6 @@ async def record_moves(
     if increases:
         await available_increased(session, increases, applied.levels, context)
     return Posting(posting_id, posted_at, entries, changes)
-
-
-# Built once, Core: a posting's ledger rows in one INSERT, their ids back in the rows' order
-# (an ORM flush of the same rows sends the same INSERT and costs more).
-_ledger = StockLedger.__table__
-_INSERT_LEDGER = insert(_ledger).returning(_ledger.c.id, sort_by_parameter_order=True)
 
 
 def _entry(

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -182,20 +183,10 @@ async def load_facts(
     return facts
 
 
+@lru_cache(maxsize=4096)
 def _tags(text: str | None) -> tuple[str, ...]:
     """A product's tags from their JSON text, remembered: a catalogue has few distinct lists."""
-    if text is None:
-        return ()
-    tags = _PARSED_TAGS.get(text)
-    if tags is None:
-        tags = tuple(json.loads(text) or ())
-        if len(_PARSED_TAGS) < _TAGS_LIMIT:
-            _PARSED_TAGS[text] = tags
-    return tags
-
-
-_PARSED_TAGS: dict[str, tuple[str, ...]] = {}
-_TAGS_LIMIT = 4096
+    return tuple(json.loads(text) or ()) if text is not None else ()
 
 
 def _suppliers(rows: Iterable[Any]) -> dict[int, tuple[SupplierOption, ...]]:

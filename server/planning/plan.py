@@ -300,29 +300,16 @@ def _shown(value: Decimal | int | str) -> str:
         if not value:
             # Zero and minus zero are equal, so they are not remembered: their sign is their form.
             return "-0" if value.is_signed() else "0"
-        shown = _SHOWN_QUANTITIES.get(value)
-        if shown is None:
-            shown = format(value.quantize(QUANTITY_PLACES).normalize(), "f")
-            if len(_SHOWN_QUANTITIES) < _SHOWN_LIMIT:
-                _SHOWN_QUANTITIES[value] = shown
-        return shown
+        return _shown_quantity(value)
     return str(value)
 
 
 # A run shows the same few quantities (lead times, MOQs, stock levels) in most explanations;
 # equal quantities show alike (whatever their exponent), so they share one entry.
-_SHOWN_QUANTITIES: dict[Decimal, str] = {}
-_SHOWN_LIMIT = 4096
+@lru_cache(maxsize=4096)
+def _shown_quantity(value: Decimal) -> str:
+    return format(value.quantize(QUANTITY_PLACES).normalize(), "f")
 
 
-def _week_label(week: date) -> str:
-    """``week_label``, remembered: every suggestion of a run labels the same few weeks."""
-    label = _WEEK_LABELS.get(week)
-    if label is None:
-        label = week_label(week)
-        if len(_WEEK_LABELS) < _SHOWN_LIMIT:
-            _WEEK_LABELS[week] = label
-    return label
-
-
-_WEEK_LABELS: dict[date, str] = {}
+# Every suggestion of a run labels the same few weeks.
+_week_label = lru_cache(maxsize=512)(week_label)

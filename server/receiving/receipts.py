@@ -19,7 +19,7 @@ from server.auth import Principal, Role
 from server.catalog.models import Location, Product, Supplier, Warehouse
 from server.catalog.products import product_by_sku
 from server.catalog.service import RECEIVING_BIN_ID, no_receiving_bin
-from server.db import Database, utcnow
+from server.db import Database, insert_rows, utcnow
 from server.errors import DomainError, InvalidInput, Problem
 from server.events import events_batched, record_event
 from server.idempotency import run_once
@@ -164,10 +164,9 @@ async def _post(
                        products, warehouse, location)
 
 
-# Built once, Core: the receipt, then its lines in one INSERT with their ids in the lines' order.
+# Built once, Core: the receipt, then its lines in one INSERT (``insert_rows``).
 _receipt, _receipt_line = Receipt.__table__, ReceiptLine.__table__
 _INSERT_RECEIPT = insert(_receipt).returning(_receipt.c.id)
-_INSERT_LINES = insert(_receipt_line).returning(_receipt_line.c.id, sort_by_parameter_order=True)
 
 
 async def _insert(session: AsyncSession, receipt: Receipt) -> None:
@@ -177,8 +176,8 @@ async def _insert(session: AsyncSession, receipt: Receipt) -> None:
     receipt.id = await session.scalar(_INSERT_RECEIPT, _values(receipt, _receipt))
     for line in receipt.lines:
         line.receipt_id = receipt.id
-    ids = (await session.execute(
-        _INSERT_LINES, [_values(line, _receipt_line) for line in receipt.lines])).scalars().all()
+    ids = await insert_rows(session, _receipt_line,
+                            [_values(line, _receipt_line) for line in receipt.lines])
     for line, id_ in zip(receipt.lines, ids, strict=True):
         line.id = id_
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     cast,
     exists,
     func,
-    insert,
     literal,
     null,
     select,
@@ -27,7 +26,7 @@ from server.auth import Principal
 from server.catalog.models import Location, LocationType, Product
 from server.catalog.queries import PageRequest
 from server.catalog.service import warehouse_by_code
-from server.db import Database, IdType, utcnow
+from server.db import Database, IdType, insert_rows, utcnow
 from server.errors import NotFound
 from server.event_hub import EventHub
 from server.event_log import EventFilter, Position, StoredEvent
@@ -128,11 +127,6 @@ async def receipt_bins(
     return await suggested_bins(session, receipt.warehouse_id, to_store) if to_store else {}
 
 
-# Built once, Core: a receipt's tasks in one INSERT, their ids back in the rows' order.
-_INSERT_TASKS = (insert(WarehouseTask.__table__)
-                 .returning(WarehouseTask.__table__.c.id, sort_by_parameter_order=True))
-
-
 async def open_receipt_tasks(
     session: AsyncSession, receipt: Receipt, lines: list[ReceiptLine],
     products: dict[int, Product], bins: dict[int, int | None],
@@ -152,7 +146,7 @@ async def open_receipt_tasks(
             "quantity": line.quantity, "done_quantity": Decimal(0), "receipt_line_id": line.id,
             "document_number": receipt.number, "created_at": utcnow(),
         })
-    ids = (await session.execute(_INSERT_TASKS, rows)).scalars().all() if rows else []
+    ids = await insert_rows(session, WarehouseTask.__table__, rows)
     tasks = [WarehouseTask(id=id_, **row) for id_, row in zip(ids, rows, strict=True)]
     for task in tasks:
         await task_event(session, task, TASK_CREATED, products[task.product_id].sku)
